@@ -59,7 +59,12 @@ pub enum Required {
 impl Desc {
     /// A required scalar of type `param` that allows `null` (`new external_value(param, desc)`).
     pub fn value(param: ParamType, desc: impl Into<Cow<'static, str>>) -> Desc {
-        Desc { kind: DescKind::Value(param), desc: desc.into(), required: Required::Required, allow_null: true }
+        Desc {
+            kind: DescKind::Value(param),
+            desc: desc.into(),
+            required: Required::Required,
+            allow_null: true,
+        }
     }
 
     /// A required single structure that forbids `null`.
@@ -67,8 +72,14 @@ impl Desc {
         fields: impl IntoIterator<Item = (N, Desc)>,
         desc: impl Into<Cow<'static, str>>,
     ) -> Desc {
-        let fields = fields.into_iter().map(|(name, desc)| Field { name: name.into(), desc }).collect();
-        Desc { kind: DescKind::Single(fields), desc: desc.into(), required: Required::Required, allow_null: false }
+        let fields =
+            fields.into_iter().map(|(name, desc)| Field { name: name.into(), desc }).collect();
+        Desc {
+            kind: DescKind::Single(fields),
+            desc: desc.into(),
+            required: Required::Required,
+            allow_null: false,
+        }
     }
 
     /// A required list of `content` that forbids `null`.
@@ -117,7 +128,9 @@ pub struct Parameters(Desc);
 
 impl Parameters {
     /// Parameters with these keys, in order.
-    pub fn new<N: Into<Cow<'static, str>>>(fields: impl IntoIterator<Item = (N, Desc)>) -> Parameters {
+    pub fn new<N: Into<Cow<'static, str>>>(
+        fields: impl IntoIterator<Item = (N, Desc)>,
+    ) -> Parameters {
         Parameters(Desc::single(fields, ""))
     }
 
@@ -134,6 +147,10 @@ impl Parameters {
 
     /// Top-level keys declared `VALUE_OPTIONAL`.
     pub fn optional_keys(&self) -> impl Iterator<Item = &str> {
-        self.0.fields().iter().filter(|field| field.desc.required == Required::Optional).map(|f| f.name.as_ref())
+        self.0
+            .fields()
+            .iter()
+            .filter(|field| field.desc.required == Required::Optional)
+            .map(|f| f.name.as_ref())
     }
 }

@@ -71,8 +71,13 @@ impl Exception {
 
     /// `invalid_parameter_exception` with this debug information.
     pub fn invalid_parameter(debuginfo: impl Into<PhpString>) -> Exception {
-        Exception::new("invalid_parameter_exception", "invalidparameter", "debug", INVALID_PARAMETER)
-            .with_debuginfo(debuginfo)
+        Exception::new(
+            "invalid_parameter_exception",
+            "invalidparameter",
+            "debug",
+            INVALID_PARAMETER,
+        )
+        .with_debuginfo(debuginfo)
     }
 
     /// `invalid_response_exception` with this debug information.
@@ -108,7 +113,9 @@ impl Exception {
     /// (spec 03 §3.2). This is what the REST server sends and what nested validation errors quote.
     pub fn full_message(&self, developer_messages: bool) -> PhpString {
         let mut message = PhpString::from(self.message.as_str());
-        if developer_messages && let Some(debuginfo) = self.debuginfo.as_ref().filter(|d| !d.is_empty()) {
+        if developer_messages
+            && let Some(debuginfo) = self.debuginfo.as_ref().filter(|d| !d.is_empty())
+        {
             message.extend_from_slice(b" (");
             message.extend_from_slice(debuginfo);
             message.push(b')');
@@ -153,7 +160,8 @@ mod tests {
             exception.full_message(true),
             "Invalid parameter value detected (Missing function name)"
         );
-        let plain = Exception::moodle("invalidtoken", "webservice", "Invalid token - token not found");
+        let plain =
+            Exception::moodle("invalidtoken", "webservice", "Invalid token - token not found");
         assert_eq!(plain.full_message(true), "Invalid token - token not found");
     }
 
@@ -167,7 +175,15 @@ mod tests {
         );
         let access = Exception::new("webservice_access_exception", "accessexception", "error", "x");
         assert_eq!(access.class_name(ClassNaming::Namespaced), "webservice_access_exception");
-        let restricted = Exception::new("restricted_context_exception", "restrictedcontextexception", "error", "x");
-        assert_eq!(restricted.class_name(ClassNaming::Global), "core_external\\restricted_context_exception");
+        let restricted = Exception::new(
+            "restricted_context_exception",
+            "restrictedcontextexception",
+            "error",
+            "x",
+        );
+        assert_eq!(
+            restricted.class_name(ClassNaming::Global),
+            "core_external\\restricted_context_exception"
+        );
     }
 }

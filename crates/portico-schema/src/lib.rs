@@ -14,6 +14,7 @@ pub mod exception;
 pub mod param;
 pub mod php;
 pub mod settings;
+pub mod typed;
 pub mod validate;
 pub mod value;
 
@@ -21,5 +22,6 @@ pub use desc::{Desc, DescKind, Field, Parameters, Required};
 pub use exception::{ClassNaming, Exception};
 pub use param::ParamType;
 pub use settings::{Installed, SiteSettings};
+pub use typed::{Describe, FromValue, IntoValue};
 pub use validate::{clean_returnvalue, validate, validate_parameters};
 pub use value::{Array, Key, PhpString, Value};

@@ -191,7 +191,9 @@ pub fn clean(value: &Value, param: ParamType, site: &SiteSettings) -> Value {
         ParamType::Raw => fix_utf8(value),
         ParamType::RawTrimmed => Value::Str(php_trim(&string_of(&fix_utf8(value)))),
         ParamType::Alpha => keep_bytes(value, |b| b.is_ascii_alphabetic()),
-        ParamType::AlphaExt => keep_bytes(value, |b| b.is_ascii_alphabetic() || b == b'_' || b == b'-'),
+        ParamType::AlphaExt => {
+            keep_bytes(value, |b| b.is_ascii_alphabetic() || b == b'_' || b == b'-')
+        }
         ParamType::AlphaNum => keep_bytes(value, |b| b.is_ascii_alphanumeric()),
         ParamType::AlphaNumExt | ParamType::SafeDir => {
             keep_bytes(value, |b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -204,7 +206,9 @@ pub fn clean(value: &Value, param: ParamType, site: &SiteSettings) -> Value {
             let int = to_int(value);
             Value::Int(if matches!(int, 0 | 1 | -1 | -1000) { int } else { 0 })
         }
-        ParamType::Auth => keep_if_installed(value, param, site, |site| &site.installed.auth_plugins),
+        ParamType::Auth => {
+            keep_if_installed(value, param, site, |site| &site.installed.auth_plugins)
+        }
         ParamType::Lang => keep_if_installed(value, param, site, |site| &site.installed.languages),
         ParamType::Theme => keep_if_installed(value, param, site, |site| &site.installed.themes),
         ParamType::Capability => {

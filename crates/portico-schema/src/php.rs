@@ -52,7 +52,8 @@ fn numeric_prefix(bytes: &[u8]) -> (&[u8], bool) {
         if matches!(text.get(exponent_end), Some(b'+' | b'-')) {
             exponent_end += 1;
         }
-        let exponent_digits = text[exponent_end..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let exponent_digits =
+            text[exponent_end..].iter().take_while(|b| b.is_ascii_digit()).count();
         if exponent_digits > 0 {
             end = exponent_end + exponent_digits;
             is_integer = false;
@@ -194,7 +195,9 @@ mod tests {
         assert_eq!(canonical_int(b"-5"), Some(-5));
         assert_eq!(canonical_int(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(canonical_int(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in ["", "-", "-0", "01", "+1", " 1", "1 ", "1.0", "1e3", "9223372036854775808", "11a"] {
+        for bad in
+            ["", "-", "-0", "01", "+1", " 1", "1 ", "1.0", "1e3", "9223372036854775808", "11a"]
+        {
             assert_eq!(canonical_int(bad.as_bytes()), None, "{bad:?}");
         }
     }

@@ -57,8 +57,18 @@ impl Default for Installed {
         let set = |names: &[&str]| names.iter().map(|name| name.to_string()).collect();
         Installed {
             auth_plugins: set(&[
-                "cas", "db", "email", "ldap", "lti", "manual", "mnet", "nologin", "none", "oauth2",
-                "shibboleth", "webservice",
+                "cas",
+                "db",
+                "email",
+                "ldap",
+                "lti",
+                "manual",
+                "mnet",
+                "nologin",
+                "none",
+                "oauth2",
+                "shibboleth",
+                "webservice",
             ]),
             languages: set(&["en"]),
             themes: set(&["boost", "classic"]),

@@ -33,7 +33,11 @@ impl Direction {
 
 /// `external_api::validate_parameters` for a function's parameters: the validated arguments,
 /// keys in description order, with defaults filled in and scalars converted to their cleaned types.
-pub fn validate_parameters(params: &Parameters, args: Value, site: &SiteSettings) -> Result<Value, Exception> {
+pub fn validate_parameters(
+    params: &Parameters,
+    args: Value,
+    site: &SiteSettings,
+) -> Result<Value, Exception> {
     validate(params.desc(), args, site)
 }
 
@@ -45,7 +49,9 @@ pub fn validate(desc: &Desc, value: Value, site: &SiteSettings) -> Result<Value,
     match &desc.kind {
         DescKind::Value(param) => {
             if matches!(value, Value::Array(_)) {
-                return Err(Exception::invalid_parameter("Scalar type expected, array or object received."));
+                return Err(Exception::invalid_parameter(
+                    "Scalar type expected, array or object received.",
+                ));
             }
             if let Some(boolean) = strict_bool(*param, &value) {
                 return Ok(Value::Bool(boolean));
@@ -72,7 +78,8 @@ pub fn validate(desc: &Desc, value: Value, site: &SiteSettings) -> Result<Value,
                         Required::Optional => continue,
                     },
                 };
-                let validated = validated.map_err(|error| wrap(&field.name, &error, site, Direction::Parameters))?;
+                let validated = validated
+                    .map_err(|error| wrap(&field.name, &error, site, Direction::Parameters))?;
                 result.insert(key, validated);
             }
             if !input.is_empty() {
@@ -98,14 +105,20 @@ pub fn validate(desc: &Desc, value: Value, site: &SiteSettings) -> Result<Value,
 }
 
 /// `external_api::clean_returnvalue`: the value as it will be sent, or `invalid_response_exception`.
-pub fn clean_returnvalue(desc: &Desc, value: Value, site: &SiteSettings) -> Result<Value, Exception> {
+pub fn clean_returnvalue(
+    desc: &Desc,
+    value: Value,
+    site: &SiteSettings,
+) -> Result<Value, Exception> {
     if value.is_null() && desc.allow_null {
         return Ok(Value::Null);
     }
     match &desc.kind {
         DescKind::Value(param) => {
             if matches!(value, Value::Array(_)) {
-                return Err(Exception::invalid_response("Scalar type expected, array or object received."));
+                return Err(Exception::invalid_response(
+                    "Scalar type expected, array or object received.",
+                ));
             }
             if let Some(boolean) = strict_bool(*param, &value) {
                 return Ok(Value::Bool(boolean));
@@ -114,7 +127,11 @@ pub fn clean_returnvalue(desc: &Desc, value: Value, site: &SiteSettings) -> Resu
         }
         DescKind::Single(fields) => {
             let Value::Array(mut input) = value else {
-                return Err(only_arrays("Only arrays/objects accepted.", &value, Direction::Returns));
+                return Err(only_arrays(
+                    "Only arrays/objects accepted.",
+                    &value,
+                    Direction::Returns,
+                ));
             };
             let mut result = Array::with_capacity(fields.len());
             for field in fields {
@@ -134,7 +151,8 @@ pub fn clean_returnvalue(desc: &Desc, value: Value, site: &SiteSettings) -> Resu
                         _ => continue,
                     },
                 };
-                let cleaned = cleaned.map_err(|error| wrap(&field.name, &error, site, Direction::Returns))?;
+                let cleaned =
+                    cleaned.map_err(|error| wrap(&field.name, &error, site, Direction::Returns))?;
                 result.insert(key, cleaned);
             }
             Ok(Value::Array(result))
@@ -184,9 +202,12 @@ fn validate_param(
         });
         debuginfo.extend_from_slice(&value.to_php_string());
         if direction == Direction::Returns {
-            debuginfo.extend_from_slice(format!("\" of PHP type \"{}", value.php_type_name()).as_bytes());
+            debuginfo.extend_from_slice(
+                format!("\" of PHP type \"{}", value.php_type_name()).as_bytes(),
+            );
         }
-        debuginfo.extend_from_slice(format!("\", the server was expecting \"{param}\" type").as_bytes());
+        debuginfo
+            .extend_from_slice(format!("\", the server was expecting \"{param}\" type").as_bytes());
         direction.exception(debuginfo)
     };
     if value.is_null() {
@@ -218,7 +239,8 @@ fn is_float_literal(bytes: &[u8]) -> bool {
         rest = &after_point[digits(after_point)..];
     }
     if let Some(exponent) = rest.strip_prefix(b"e").or_else(|| rest.strip_prefix(b"E")) {
-        let exponent = exponent.strip_prefix(b"+").or_else(|| exponent.strip_prefix(b"-")).unwrap_or(exponent);
+        let exponent =
+            exponent.strip_prefix(b"+").or_else(|| exponent.strip_prefix(b"-")).unwrap_or(exponent);
         let count = digits(exponent);
         return count > 0 && count == exponent.len();
     }

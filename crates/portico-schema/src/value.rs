@@ -337,7 +337,8 @@ mod tests {
     fn lists_are_keys_zero_to_n_in_order() {
         assert!(Array::new().is_list());
         assert!(Array::list([Value::Int(1), Value::Int(2)]).is_list());
-        let reversed: Array = [(Key::Int(1), Value::Null), (Key::Int(0), Value::Null)].into_iter().collect();
+        let reversed: Array =
+            [(Key::Int(1), Value::Null), (Key::Int(0), Value::Null)].into_iter().collect();
         assert!(!reversed.is_list());
     }
 }
