@@ -265,3 +265,397 @@ fn wrap(key: &str, inner: &Exception, site: &SiteSettings, direction: Direction)
     }
     direction.exception(debuginfo)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(desc: &str) -> Desc {
+        Desc::value(ParamType::Int, desc.to_string())
+    }
+
+    fn list(values: impl IntoIterator<Item = Value>) -> Value {
+        Value::Array(Array::list(values))
+    }
+
+    fn map<const N: usize>(entries: [(&str, Value); N]) -> Value {
+        Value::Array(entries.into_iter().map(|(key, value)| (Key::from(key), value)).collect())
+    }
+
+    fn site(developer_messages: bool) -> SiteSettings {
+        SiteSettings { developer_messages, ..SiteSettings::default() }
+    }
+
+    /// Validates `input` against `desc` on a production site: `Ok(value)` or `Err(debuginfo)`.
+    fn check(desc: &Desc, input: Value, expected: Result<Value, &str>) {
+        check_on(&site(false), desc, input, expected);
+    }
+
+    fn check_on(site: &SiteSettings, desc: &Desc, input: Value, expected: Result<Value, &str>) {
+        let actual = validate(desc, input.clone(), site).map_err(|error| {
+            assert_eq!(error.errorcode, "invalidparameter");
+            assert_eq!(error.message, "Invalid parameter value detected");
+            error.debuginfo.expect("validation errors carry debug information").to_string()
+        });
+        assert_eq!(actual, expected.map_err(str::to_string), "validate({input:?})");
+    }
+
+    /// Cleans `output` against `desc` on a production site: `Ok(value)` or `Err(debuginfo)`.
+    fn check_returns(desc: &Desc, output: Value, expected: Result<Value, &str>) {
+        let actual = clean_returnvalue(desc, output.clone(), &site(false)).map_err(|error| {
+            assert_eq!(error.errorcode, "invalidresponse");
+            assert_eq!(error.message, "Invalid response value detected");
+            error.debuginfo.expect("cleaning errors carry debug information").to_string()
+        });
+        assert_eq!(actual, expected.map_err(str::to_string), "clean_returnvalue({output:?})");
+    }
+
+    fn expecting(value: &str, param: &str) -> String {
+        format!(
+            "Invalid external api parameter: the value is \"{value}\", the server was expecting \"{param}\" type"
+        )
+    }
+
+    #[test]
+    fn int_strings_must_be_canonical_spec_03_section_4_1() {
+        let desc = int("");
+        check(&desc, "11".into(), Ok(Value::Int(11)));
+        check(&desc, "-5".into(), Ok(Value::Int(-5)));
+        check(&desc, "9223372036854775807".into(), Ok(Value::Int(i64::MAX)));
+        for bad in
+            ["11a", "", "-0", "+1", " 1", "1 ", "1.0", "1e3", "012", "9223372036854775808", "abc"]
+        {
+            check(&desc, bad.into(), Err(&expecting(bad, "int")));
+        }
+    }
+
+    #[test]
+    fn int_from_json_values_spec_01_section_5_1() {
+        // Observed on Moodle 4.1.10 through the AJAX endpoint.
+        let desc = int("");
+        check(&desc, Value::Int(5), Ok(Value::Int(5)));
+        check(&desc, Value::Float(5.0), Ok(Value::Int(5)));
+        check(&desc, Value::Bool(true), Ok(Value::Int(1)));
+        check(&desc, "5".into(), Ok(Value::Int(5)));
+        check(&desc, Value::Null, Ok(Value::Null));
+        check(&desc, Value::Float(5.5), Err(&expecting("5.5", "int")));
+        check(&desc, Value::Bool(false), Err(&expecting("", "int")));
+        check(&desc, "5.0".into(), Err(&expecting("5.0", "int")));
+        check(&desc, Value::Float(1e20), Err(&expecting("1.0E+20", "int")));
+    }
+
+    #[test]
+    fn float_has_its_own_rule_spec_03_section_4_1() {
+        let desc = Desc::value(ParamType::Float, "");
+        let long = "1".repeat(75);
+        for good in [
+            "1.0",
+            "0",
+            "011.1",
+            "11",
+            "+.1",
+            "-.1",
+            "1e10",
+            ".1e+10",
+            "1E-1",
+            "1.5\n",
+            long.as_str(),
+        ] {
+            let expected = crate::php::string_to_float(good.as_bytes());
+            check(&desc, good.into(), Ok(Value::Float(expected)));
+        }
+        check(&desc, Value::Float(1.0), Ok(Value::Float(1.0)));
+        check(&desc, Value::Int(10), Ok(Value::Float(10.0)));
+        for bad in ["1,2", "", ".", "e10", "abc", " 1", "1 ", "0x1A", "1e"] {
+            check(&desc, bad.into(), Err(&expecting(bad, "float")));
+        }
+        check(&desc, Value::Bool(true), Err(&expecting("1", "float")));
+    }
+
+    #[test]
+    fn bool_accepts_only_zero_and_one_spec_03_section_4_2() {
+        let desc = Desc::value(ParamType::Bool, "");
+        check(&desc, "1".into(), Ok(Value::Bool(true)));
+        check(&desc, "0".into(), Ok(Value::Bool(false)));
+        check(&desc, Value::Int(1), Ok(Value::Bool(true)));
+        check(&desc, Value::Bool(false), Ok(Value::Bool(false)));
+        // A float passes validate_param and comes out as the int 1 (spec 03 §5.3).
+        check(&desc, Value::Float(1.0), Ok(Value::Int(1)));
+        for bad in ["true", "false", "on", "yes", "", "2"] {
+            check(&desc, bad.into(), Err(&expecting(bad, "bool")));
+        }
+        check(&desc, Value::Int(2), Err(&expecting("2", "bool")));
+    }
+
+    #[test]
+    fn conversions_at_a_glance_spec_03_section_4_4() {
+        let alphanum = Desc::value(ParamType::AlphaNum, "");
+        let raw = Desc::value(ParamType::Raw, "");
+        for input in ["5", "1", "true", "abc", ""] {
+            check(&alphanum, input.into(), Ok(input.into()));
+            check(&raw, input.into(), Ok(input.into()));
+        }
+        check(&Desc::value(ParamType::Float, ""), "5".into(), Ok(Value::Float(5.0)));
+        // Numbers declared as strings become their PHP string form (external_api_test.php).
+        check(&alphanum, Value::Int(666), Ok("666".into()));
+        // raw keeps a non-string scalar's type.
+        check(&raw, Value::Int(666), Ok(Value::Int(666)));
+        check(&alphanum, "a b".into(), Err(&expecting("a b", "alphanum")));
+        check(&raw, Value::Str(PhpString::from(&b"a\0b"[..])), Err(&expecting("a\0b", "raw")));
+    }
+
+    #[test]
+    fn null_follows_allownull_spec_03_section_2_6() {
+        check(&int("").allow_null(false), Value::Null, Err(&expecting("", "int")));
+        let structure = Desc::single([("a", int(""))], "");
+        check(&structure, Value::Null, Err("Only arrays accepted. The bad value is: ''"));
+        check(&structure.clone().allow_null(true), Value::Null, Ok(Value::Null));
+        let required_null = Desc::single([("a", int(""))], "");
+        check(&required_null, map([("a", Value::Null)]), Ok(map([("a", Value::Null)])));
+    }
+
+    #[test]
+    fn single_structures_spec_03_section_4_2() {
+        let desc = Desc::single(
+            [
+                ("first", int("")),
+                ("second", int("").with_default(Value::Int(7))),
+                ("third", int("").optional()),
+                ("list", Desc::multiple(int(""), "").with_default(Value::Array(Array::new()))),
+            ],
+            "",
+        );
+        // Keys come out in description order, defaults filled, optional keys left out.
+        check(
+            &desc,
+            map([("list", list(["1".into()])), ("first", "1".into())]),
+            Ok(map([
+                ("first", Value::Int(1)),
+                ("second", Value::Int(7)),
+                ("list", list([Value::Int(1)])),
+            ])),
+        );
+        check(&desc, map([]), Err("Missing required key in single structure: first"));
+        check(
+            &desc,
+            map([("zz", "1".into()), ("first", "1".into()), ("aa", "2".into())]),
+            Err("Unexpected keys (zz, aa) detected in parameter array."),
+        );
+        // The unexpected-keys check runs only once the described keys are valid.
+        check(
+            &desc,
+            map([("zz", "1".into()), ("first", "x".into())]),
+            Err(&format!("first => Invalid parameter value detected: {}", expecting("x", "int"))),
+        );
+        check(&desc, "abc".into(), Err("Only arrays accepted. The bad value is: 'abc'"));
+    }
+
+    #[test]
+    fn numeric_keys_are_printed_as_php_does() {
+        let desc = Desc::single([("a", int(""))], "");
+        let mut input = Array::new();
+        input.insert(Key::from("a"), "1".into());
+        input.insert(Key::Int(3), "1".into());
+        check(&desc, Value::Array(input), Err("Unexpected keys (3) detected in parameter array."));
+    }
+
+    #[test]
+    fn lists_are_renumbered_spec_03_section_4_2() {
+        let desc = Desc::multiple(int(""), "");
+        let mut input = Array::new();
+        input.push("1".into());
+        input.push(Value::Int(2));
+        input.insert(Key::from("a"), "3".into());
+        check(&desc, Value::Array(input), Ok(list([Value::Int(1), Value::Int(2), Value::Int(3)])));
+        check(&desc, "abc".into(), Err("Only arrays accepted. The bad value is: 'abc'"));
+    }
+
+    #[test]
+    fn error_paths_observed_on_moodle_4_1_spec_03_section_4_2() {
+        let user = Desc::single([("username", Desc::value(ParamType::Username, ""))], "");
+        let params = Parameters::new([
+            ("users", Desc::multiple(user, "")),
+            ("userid", int("")),
+            ("options", Desc::single([("ids", Desc::multiple(int(""), ""))], "")),
+        ]);
+        let run = |input: Value| {
+            validate_parameters(&params, input, &site(false))
+                .unwrap_err()
+                .debuginfo
+                .unwrap()
+                .to_string()
+        };
+        let base = || [("userid", "1".into()), ("options", map([("ids", list([]))]))];
+        let [userid, options] = base();
+        assert_eq!(
+            run(map([("users", "abc".into()), userid.clone(), options.clone()])),
+            "users => Invalid parameter value detected: Only arrays accepted. The bad value is: 'abc'"
+        );
+        assert_eq!(
+            run(map([("users", list([])), ("userid", list(["1".into()])), options.clone()])),
+            "userid => Invalid parameter value detected: Scalar type expected, array or object received."
+        );
+        assert_eq!(
+            run(map([
+                ("users", list([map([("username", "u".into()), ("bogus", "1".into())])])),
+                userid.clone(),
+                options.clone()
+            ])),
+            "users => Invalid parameter value detected: Unexpected keys (bogus) detected in parameter array."
+        );
+        assert_eq!(
+            run(map([
+                ("users", list([])),
+                userid,
+                ("options", map([("ids", list(["abc".into()]))]))
+            ])),
+            "options => Invalid parameter value detected: ids => Invalid parameter value detected: \
+             Invalid external api parameter: the value is \"abc\", the server was expecting \"int\" type"
+        );
+        assert_eq!(
+            run(map([("users", list([]))])),
+            "Missing required key in single structure: userid"
+        );
+    }
+
+    #[test]
+    fn developer_sites_repeat_the_inner_text_spec_03_section_4_3() {
+        let desc = Desc::single([("b", int(""))], "");
+        let inner = expecting("x", "int");
+        check_on(
+            &site(true),
+            &desc,
+            map([("b", "x".into())]),
+            Err(&format!("b => Invalid parameter value detected ({inner}): {inner}")),
+        );
+        let error = validate(&desc, map([("b", "x".into())]), &site(true)).unwrap_err();
+        assert_eq!(
+            error.full_message(true),
+            format!(
+                "Invalid parameter value detected (b => Invalid parameter value detected ({inner}): {inner})"
+            )
+        );
+    }
+
+    #[test]
+    fn defaults_of_structures_are_validated_spec_03_section_2_6() {
+        let desc = Desc::single(
+            [(
+                "options",
+                Desc::single([("a", int("").with_default(Value::Int(1)))], "")
+                    .with_default(map([])),
+            )],
+            "",
+        );
+        check(&desc, map([]), Ok(map([("options", map([("a", Value::Int(1))]))])));
+        let broken = Desc::single([("n", int("").with_default("abc"))], "");
+        check(
+            &broken,
+            map([]),
+            Err(&format!("n => Invalid parameter value detected: {}", expecting("abc", "int"))),
+        );
+    }
+
+    #[test]
+    fn return_values_are_converted_spec_03_section_5_3() {
+        let desc = Desc::single(
+            [
+                ("id", int("")),
+                ("name", Desc::value(ParamType::Text, "")),
+                ("visible", Desc::value(ParamType::Bool, "")),
+                ("score", Desc::value(ParamType::Float, "")),
+            ],
+            "",
+        );
+        check_returns(
+            &desc,
+            map([
+                ("extra", "dropped".into()),
+                ("visible", Value::Int(1)),
+                ("name", Value::Int(5)),
+                ("id", "12".into()),
+                ("score", Value::Int(3)),
+            ]),
+            Ok(map([
+                ("id", Value::Int(12)),
+                ("name", "5".into()),
+                ("visible", Value::Bool(true)),
+                ("score", Value::Float(3.0)),
+            ])),
+        );
+        check_returns(&int(""), Value::Bool(true), Ok(Value::Int(1)));
+        check_returns(
+            &int(""),
+            Value::Bool(false),
+            Err(
+                "Invalid external api response: the value is \"\" of PHP type \"boolean\", the server was expecting \"int\" type",
+            ),
+        );
+        check_returns(
+            &int("").allow_null(false),
+            Value::Null,
+            Err(
+                "Invalid external api response: the value is \"\" of PHP type \"NULL\", the server was expecting \"int\" type",
+            ),
+        );
+        check_returns(&Desc::value(ParamType::Bool, ""), Value::Float(1.0), Ok(Value::Int(1)));
+        check_returns(
+            &Desc::value(ParamType::Bool, ""),
+            "true".into(),
+            Err(
+                "Invalid external api response: the value is \"true\" of PHP type \"string\", the server was expecting \"bool\" type",
+            ),
+        );
+    }
+
+    #[test]
+    fn return_structures_spec_03_section_5_1() {
+        let desc = Desc::single(
+            [
+                ("required", int("")),
+                ("defaulted", int("").with_default(Value::Int(3))),
+                ("defaultedlist", Desc::multiple(int(""), "").with_default(list([]))),
+                ("optional", int("").optional()),
+            ],
+            "",
+        );
+        check_returns(
+            &desc,
+            map([("required", Value::Int(1))]),
+            Ok(map([("required", Value::Int(1)), ("defaulted", Value::Int(3))])),
+        );
+        check_returns(
+            &desc,
+            map([]),
+            Err(
+                "Error in response - Missing following required key in a single structure: required",
+            ),
+        );
+        check_returns(
+            &desc,
+            "x".into(),
+            Err("Only arrays/objects accepted. The bad value is: 'x'"),
+        );
+        check_returns(
+            &Desc::multiple(int(""), ""),
+            "x".into(),
+            Err("Only arrays accepted. The bad value is: 'x'"),
+        );
+        check_returns(&int(""), list([]), Err("Scalar type expected, array or object received."));
+        // A structure whose keys are all absent is an empty array (sent as `[]`).
+        let all_optional = Desc::single([("a", int("").optional())], "");
+        check_returns(&all_optional, map([]), Ok(Value::Array(Array::new())));
+    }
+
+    #[test]
+    fn nested_return_errors_in_developer_mode_spec_03_section_5_2() {
+        let desc = Desc::single([("object", Desc::single([("value1", int(""))], ""))], "");
+        let error = clean_returnvalue(&desc, map([("object", map([]))]), &site(true)).unwrap_err();
+        assert_eq!(
+            error.full_message(true),
+            "Invalid response value detected (object => Invalid response value detected (Error in response - \
+             Missing following required key in a single structure: value1): Error in response - Missing \
+             following required key in a single structure: value1)"
+        );
+    }
+}
