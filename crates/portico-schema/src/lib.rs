@@ -15,6 +15,7 @@ pub mod param;
 pub mod php;
 pub mod settings;
 pub mod typed;
+pub mod valid;
 pub mod validate;
 pub mod value;
 
@@ -22,6 +23,7 @@ pub use desc::{Desc, DescKind, Field, Parameters, Required};
 pub use exception::{ClassNaming, Exception};
 pub use param::ParamType;
 pub use settings::{Installed, SiteSettings};
-pub use typed::{Describe, FromValue, IntoValue};
+pub use typed::{Describe, FromValue, IntoValue, ReturnValue};
+pub use valid::Valid;
 pub use validate::{clean_returnvalue, validate, validate_parameters};
 pub use value::{Array, Key, PhpString, Value};

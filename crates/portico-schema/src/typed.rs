@@ -44,6 +44,36 @@ pub trait IntoValue {
     }
 }
 
+/// What a function returns: a described value, or `()` for Moodle's `null` return description
+/// (the result is then sent as `null` without cleaning, spec 03 §2.5 and §5.6).
+pub trait ReturnValue {
+    /// The return description, `None` for no description.
+    fn returns_desc() -> Option<Desc>;
+
+    /// The value to clean and send.
+    fn into_return_value(self) -> Value;
+}
+
+impl<T: Describe + IntoValue> ReturnValue for T {
+    fn returns_desc() -> Option<Desc> {
+        Some(T::describe())
+    }
+
+    fn into_return_value(self) -> Value {
+        self.into_value()
+    }
+}
+
+impl ReturnValue for () {
+    fn returns_desc() -> Option<Desc> {
+        None
+    }
+
+    fn into_return_value(self) -> Value {
+        Value::Null
+    }
+}
+
 /// The value of `key` in a validated structure, converted; for derived `FromValue` impls.
 pub fn take_field<T: FromValue>(array: &mut Array, key: &str) -> Result<T, Exception> {
     match array.remove(&Key::from(key)) {

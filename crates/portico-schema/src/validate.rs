@@ -13,6 +13,7 @@ use crate::desc::{Desc, DescKind, Parameters, Required};
 use crate::exception::Exception;
 use crate::param::{self, ParamType};
 use crate::settings::SiteSettings;
+use crate::valid::Valid;
 use crate::value::{Array, Key, PhpString, Value};
 
 /// Which of the two algorithms is running; they share the value-node core.
@@ -37,8 +38,8 @@ pub fn validate_parameters(
     params: &Parameters,
     args: Value,
     site: &SiteSettings,
-) -> Result<Value, Exception> {
-    validate(params.desc(), args, site)
+) -> Result<Valid<Value>, Exception> {
+    validate(params.desc(), args, site).map(Valid::new)
 }
 
 /// `external_api::validate_parameters` for any description node.
