@@ -129,6 +129,14 @@ pub enum DeclarationError {
         /// The offending key.
         key: String,
     },
+    /// A structure in the parameters or the return value names a key twice.
+    #[error("the description of {function} names the key {key} twice in one structure")]
+    DuplicateKey {
+        /// The function.
+        function: String,
+        /// The repeated key.
+        key: String,
+    },
     /// Two functions share a name.
     #[error("the function {0} is registered twice")]
     Duplicate(String),

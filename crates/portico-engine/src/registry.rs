@@ -43,6 +43,17 @@ impl Registry {
                 key: key.to_string(),
             });
         }
+        let duplicate = info
+            .parameters
+            .desc()
+            .duplicate_key()
+            .or_else(|| info.returns.as_ref()?.duplicate_key());
+        if let Some(key) = duplicate {
+            return Err(DeclarationError::DuplicateKey {
+                function: info.name.to_string(),
+                key: key.to_string(),
+            });
+        }
         if self.functions.contains_key(info.name.as_ref()) {
             return Err(DeclarationError::Duplicate(info.name.to_string()));
         }

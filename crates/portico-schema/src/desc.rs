@@ -110,6 +110,22 @@ impl Desc {
         self
     }
 
+    /// A key that appears twice in one single structure, anywhere in the tree: PHP arrays cannot
+    /// hold such a description, so a declaration with one is refused.
+    pub fn duplicate_key(&self) -> Option<&str> {
+        match &self.kind {
+            DescKind::Value(_) => None,
+            DescKind::Multiple(content) => content.duplicate_key(),
+            DescKind::Single(fields) => fields.iter().enumerate().find_map(|(index, field)| {
+                if fields[..index].iter().any(|earlier| earlier.name == field.name) {
+                    Some(field.name.as_ref())
+                } else {
+                    field.desc.duplicate_key()
+                }
+            }),
+        }
+    }
+
     /// The keys of a single structure (empty for other kinds).
     pub fn fields(&self) -> &[Field] {
         match &self.kind {

@@ -13,11 +13,11 @@ use crate::value::PhpString;
 pub struct Exception {
     /// The global (pre-4.5) PHP class name, e.g. `invalid_parameter_exception`;
     /// [`Exception::class_name`] gives the name a given Moodle version reports.
-    pub class: Cow<'static, str>,
+    pub class: &'static str,
     /// Moodle's error code, e.g. `invalidparameter`.
-    pub errorcode: Cow<'static, str>,
+    pub errorcode: &'static str,
     /// The language module of the error string, e.g. `debug`, `error`, `webservice`.
-    pub module: Cow<'static, str>,
+    pub module: &'static str,
     /// The English error string, without debug information.
     pub message: String,
     /// The text AJAX-script endpoints show when it differs from `message`: those look the code
@@ -45,15 +45,15 @@ pub const INVALID_RESPONSE: &str = "Invalid response value detected";
 impl Exception {
     /// An exception of `class` with `errorcode` in `module` and its English `message`.
     pub fn new(
-        class: impl Into<Cow<'static, str>>,
-        errorcode: impl Into<Cow<'static, str>>,
-        module: impl Into<Cow<'static, str>>,
+        class: &'static str,
+        errorcode: &'static str,
+        module: &'static str,
         message: impl Into<String>,
     ) -> Exception {
         Exception {
-            class: class.into(),
-            errorcode: errorcode.into(),
-            module: module.into(),
+            class,
+            errorcode,
+            module,
             message: message.into(),
             script_message: None,
             debuginfo: None,
@@ -62,8 +62,8 @@ impl Exception {
 
     /// A `moodle_exception` with `errorcode` in `module`.
     pub fn moodle(
-        errorcode: impl Into<Cow<'static, str>>,
-        module: impl Into<Cow<'static, str>>,
+        errorcode: &'static str,
+        module: &'static str,
         message: impl Into<String>,
     ) -> Exception {
         Exception::new("moodle_exception", errorcode, module, message)
@@ -141,10 +141,10 @@ impl Exception {
         if self.class == "restricted_context_exception" {
             return Cow::Borrowed("core_external\\restricted_context_exception");
         }
-        if naming == ClassNaming::Namespaced && MOVED_IN_4_5.contains(&self.class.as_ref()) {
+        if naming == ClassNaming::Namespaced && MOVED_IN_4_5.contains(&self.class) {
             return Cow::Owned(format!("core\\exception\\{}", self.class));
         }
-        Cow::Borrowed(&self.class)
+        Cow::Borrowed(self.class)
     }
 }
 
