@@ -14,6 +14,8 @@
 //! [`Exception`](portico_schema::Exception) that is already chosen, and it only serialises.
 //! Keeping it pure is what lets the byte-exact parts be tested exhaustively in milliseconds.
 
+pub mod form;
 pub mod json;
 
+pub use form::{FormLimits, FormReport, ParsedForm};
 pub use json::{JsonDecodeError, JsonEncodeError, JsonLimits, json_decode, json_encode};
