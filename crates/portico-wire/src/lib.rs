@@ -16,6 +16,7 @@
 
 pub mod form;
 pub mod json;
+pub mod xml;
 
 pub use form::{FormLimits, FormReport, ParsedForm};
 pub use json::{JsonDecodeError, JsonEncodeError, JsonLimits, json_decode, json_encode};
