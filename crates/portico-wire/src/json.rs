@@ -618,7 +618,10 @@ mod tests {
         check(text("á"), Ok(r#""\u00e1""#));
         check(text("\"\\"), Ok(r#""\"\\""#));
         check(text("'<>&"), Ok(r#""'<>&""#));
-        check(text("\u{8}\u{c}\n\r\t\u{1}\u{1f}\u{7f}"), Ok("\"\\b\\f\\n\\r\\t\\u0001\\u001f\u{7f}\""));
+        check(
+            text("\u{8}\u{c}\n\r\t\u{1}\u{1f}\u{7f}"),
+            Ok("\"\\b\\f\\n\\r\\t\\u0001\\u001f\u{7f}\""),
+        );
         check(text("http://x/é€"), Ok(r#""http:\/\/x\/\u00e9\u20ac""#));
         check(text(""), Ok(r#""""#));
         check(Value::Str(PhpString::from(&b"ok\xff"[..])), Err(JsonEncodeError::Utf8));

@@ -14,9 +14,11 @@
 //! [`Exception`](portico_schema::Exception) that is already chosen, and it only serialises.
 //! Keeping it pure is what lets the byte-exact parts be tested exhaustively in milliseconds.
 
+pub mod error;
 pub mod form;
 pub mod json;
 pub mod xml;
 
+pub use error::{DebugLevel, ErrorFormat};
 pub use form::{FormLimits, FormReport, ParsedForm};
 pub use json::{JsonDecodeError, JsonEncodeError, JsonLimits, json_decode, json_encode};
