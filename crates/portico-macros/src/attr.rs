@@ -9,6 +9,7 @@ use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Error, Expr, ExprLit, Lit, LitBool, LitStr, Meta, Result};
 
 /// The attributes of the struct or enum itself.
+#[derive(Default)]
 pub(crate) struct ContainerAttrs {
     /// `desc = "…"`, else the doc comment, else empty.
     pub(crate) text: String,

@@ -37,7 +37,10 @@ struct Field<'a> {
 }
 
 fn structure(input: &DeriveInput, data: &DataStruct) -> Result<TokenStream> {
-    let container = ContainerAttrs::parse(&input.attrs, false)?;
+    // A part that fails to parse reports its error and is replaced by its default, so that
+    // every mistake in the declaration is reported by one build.
+    let mut errors = Errors::default();
+    let container = errors.check(ContainerAttrs::parse(&input.attrs, false)).unwrap_or_default();
     let named = match &data.fields {
         Fields::Named(fields) => Some(&fields.named),
         Fields::Unit => None,
@@ -49,7 +52,6 @@ fn structure(input: &DeriveInput, data: &DataStruct) -> Result<TokenStream> {
             ));
         }
     };
-    let mut errors = Errors::default();
     let mut fields = Vec::new();
     let mut wires = HashSet::new();
     for field in named.into_iter().flatten() {
@@ -61,9 +63,8 @@ fn structure(input: &DeriveInput, data: &DataStruct) -> Result<TokenStream> {
         }
         fields.push(Field { ident, ty: &field.ty, wire, attrs });
     }
-    let generics = errors.check(bounded_generics(&input.generics));
+    let generics = errors.check(bounded_generics(&input.generics)).unwrap_or_default();
     errors.finish()?;
-    let generics = generics.expect("no errors, so the generics were checked");
 
     let name = &input.ident;
     let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
@@ -95,8 +96,10 @@ fn structure(input: &DeriveInput, data: &DataStruct) -> Result<TokenStream> {
         },
     };
     let count = proc_macro2::Literal::usize_unsuffixed(fields.len());
-    let puts = fields.iter().map(|Field { ident, wire, .. }| {
-        quote!(::portico_schema::typed::put_field(&mut array, #wire, self.#ident);)
+    let puts = fields.iter().map(|Field { ident, ty, wire, .. }| {
+        quote_spanned!(ty.span()=>
+            ::portico_schema::typed::put_field::<#ty>(&mut array, #wire, self.#ident);
+        )
     });
     let into_value = if fields.is_empty() {
         quote!(::portico_schema::Value::Array(::portico_schema::Array::new()))
@@ -218,8 +221,8 @@ fn bounded_generics(generics: &Generics) -> Result<Generics> {
 }
 
 fn enumeration(input: &DeriveInput, data: &DataEnum) -> Result<TokenStream> {
-    let container = ContainerAttrs::parse(&input.attrs, true)?;
     let mut errors = Errors::default();
+    let container = errors.check(ContainerAttrs::parse(&input.attrs, true)).unwrap_or_default();
     if !input.generics.params.is_empty() {
         errors.push(Error::new(
             input.generics.span(),

@@ -129,16 +129,20 @@ impl ::portico_schema::typed::FromValue for Args {
 impl ::portico_schema::typed::IntoValue for Args {
     fn into_value(self) -> ::portico_schema::Value {
         let mut array = ::portico_schema::Array::with_capacity(6);
-        ::portico_schema::typed::put_field(
-            &mut array,
-            "serviceshortnames",
-            self.serviceshortnames,
-        );
-        ::portico_schema::typed::put_field(&mut array, "page", self.page);
-        ::portico_schema::typed::put_field(&mut array, "search", self.search);
-        ::portico_schema::typed::put_field(&mut array, "tags", self.tags);
-        ::portico_schema::typed::put_field(&mut array, "categoryid", self.categoryid);
-        ::portico_schema::typed::put_field(&mut array, "type", self.r#type);
+        ::portico_schema::typed::put_field::<
+            Vec<String>,
+        >(&mut array, "serviceshortnames", self.serviceshortnames);
+        ::portico_schema::typed::put_field::<i64>(&mut array, "page", self.page);
+        ::portico_schema::typed::put_field::<
+            Option<String>,
+        >(&mut array, "search", self.search);
+        ::portico_schema::typed::put_field::<
+            Vec<Vec<Option<String>>>,
+        >(&mut array, "tags", self.tags);
+        ::portico_schema::typed::put_field::<
+            MaybeId,
+        >(&mut array, "categoryid", self.categoryid);
+        ::portico_schema::typed::put_field::<String>(&mut array, "type", self.r#type);
         ::portico_schema::Value::Array(array)
     }
 }

@@ -72,8 +72,8 @@ where
 {
     fn into_value(self) -> ::portico_schema::Value {
         let mut array = ::portico_schema::Array::with_capacity(2);
-        ::portico_schema::typed::put_field(&mut array, "items", self.items);
-        ::portico_schema::typed::put_field(&mut array, "total", self.total);
+        ::portico_schema::typed::put_field::<Vec<T>>(&mut array, "items", self.items);
+        ::portico_schema::typed::put_field::<i64>(&mut array, "total", self.total);
         ::portico_schema::Value::Array(array)
     }
 }

@@ -95,11 +95,17 @@ impl ::portico_schema::typed::FromValue for SiteInfo {
 impl ::portico_schema::typed::IntoValue for SiteInfo {
     fn into_value(self) -> ::portico_schema::Value {
         let mut array = ::portico_schema::Array::with_capacity(5);
-        ::portico_schema::typed::put_field(&mut array, "sitename", self.sitename);
-        ::portico_schema::typed::put_field(&mut array, "userid", self.userid);
-        ::portico_schema::typed::put_field(&mut array, "theme", self.theme);
-        ::portico_schema::typed::put_field(&mut array, "type", self.kind);
-        ::portico_schema::typed::put_field(&mut array, "functions", self.functions);
+        ::portico_schema::typed::put_field::<
+            String,
+        >(&mut array, "sitename", self.sitename);
+        ::portico_schema::typed::put_field::<i64>(&mut array, "userid", self.userid);
+        ::portico_schema::typed::put_field::<
+            Option<String>,
+        >(&mut array, "theme", self.theme);
+        ::portico_schema::typed::put_field::<String>(&mut array, "type", self.kind);
+        ::portico_schema::typed::put_field::<
+            Vec<Function>,
+        >(&mut array, "functions", self.functions);
         ::portico_schema::Value::Array(array)
     }
 }
