@@ -80,7 +80,7 @@ fn structure(input: &DeriveInput, data: &DataStruct) -> Result<TokenStream> {
             #ident: ::portico_schema::typed::take_field::<#ty>(&mut array, #wire)?
         )
     });
-    let type_name = name.to_string();
+    let type_name = syn::ext::IdentExt::unraw(name).to_string();
     let from_value = match named {
         None => quote! {
             ::portico_schema::typed::expect_structure(value, #type_name)?;
