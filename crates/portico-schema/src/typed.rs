@@ -11,7 +11,9 @@
 //! `null` reads as `0`, `""` or `false`. A mismatch that no cast can bridge (a list where a struct
 //! is expected) is a defect in the declaration and reported as `coding_exception`.
 
-use crate::desc::Desc;
+use std::borrow::Cow;
+
+use crate::desc::{Desc, DescKind};
 use crate::exception::Exception;
 use crate::param::{self, ParamType};
 use crate::value::{Array, Key, PhpString, Value};
@@ -93,6 +95,72 @@ pub fn expect_structure(value: Value, type_name: &str) -> Result<Array, Exceptio
             other.php_type_name()
         ))),
     }
+}
+
+/// Puts `value` under `key` unless it stands for an absent key ([`IntoValue::is_absent`]); for
+/// derived `IntoValue` impls. This is how a `None` of a `VALUE_OPTIONAL` field is left out, as
+/// Moodle leaves out an absent optional key.
+pub fn put_field<T: IntoValue>(array: &mut Array, key: &str, value: T) {
+    if !value.is_absent() {
+        array.insert(Key::from(key), value.into_value());
+    }
+}
+
+/// `desc` with its documentation text replaced; for derived `Describe` impls, where a field's doc
+/// comment describes the node its type gives.
+pub fn with_text(mut desc: Desc, text: impl Into<Cow<'static, str>>) -> Desc {
+    desc.desc = text.into();
+    desc
+}
+
+/// `desc` with the type of its innermost value node set to `param`, looking through lists: this
+/// is `#[describe(param = …)]`, so a `Vec<Option<String>>` field names the type of its strings.
+///
+/// # Panics
+///
+/// When the path through lists ends at a single structure, which has no type to set: the
+/// declaration is wrong, and the panic names the type so it shows the first time the function's
+/// description is built (at registration, hence in every test that registers it).
+pub fn with_param(mut desc: Desc, param: ParamType) -> Desc {
+    let mut node = &mut desc;
+    loop {
+        match &mut node.kind {
+            DescKind::Value(declared) => {
+                *declared = param;
+                return desc;
+            }
+            DescKind::Multiple(content) => node = content,
+            DescKind::Single(_) => panic!(
+                "#[describe(param = {param:?})] on a structure: only value nodes have a PARAM type"
+            ),
+        }
+    }
+}
+
+/// The variant of a fieldless enum whose wire string is `value`; for derived `FromValue` impls of
+/// enums, which pass every `(wire string, variant)` pair.
+///
+/// A string that names no variant is the client's fault, so it is `invalid_parameter_exception`.
+/// Moodle has no enum values (a function checks such strings itself), so the debug information is
+/// Portico's own, worded like Moodle's message for a value of the wrong type:
+/// `Invalid external api parameter: the value is "<v>", the server was expecting one of "a", "b"`.
+pub fn variant_from_value<T, const N: usize>(
+    value: Value,
+    variants: [(&'static str, T); N],
+) -> Result<T, Exception> {
+    let string = value.to_php_string();
+    let names: Vec<&str> = variants.iter().map(|(name, _)| *name).collect();
+    if let Some((_, variant)) =
+        variants.into_iter().find(|(name, _)| name.as_bytes() == string.as_slice())
+    {
+        return Ok(variant);
+    }
+    let mut debuginfo = PhpString::from("Invalid external api parameter: the value is \"");
+    debuginfo.extend_from_slice(&string);
+    debuginfo.extend_from_slice(b"\", the server was expecting one of ");
+    let quoted: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
+    debuginfo.extend_from_slice(quoted.join(", ").as_bytes());
+    Err(Exception::invalid_parameter(debuginfo))
 }
 
 macro_rules! integer_types {
@@ -278,5 +346,58 @@ mod tests {
         let list = Value::Array(Array::list([Value::Int(1), Value::Int(2)]));
         assert_eq!(Vec::<i64>::from_value(list.clone()), Ok(vec![1, 2]));
         assert_eq!(vec![1i64, 2].into_value(), list);
+    }
+
+    #[test]
+    fn put_field_leaves_out_absent_values() {
+        let mut array = Array::new();
+        put_field(&mut array, "theme", None::<String>);
+        put_field(&mut array, "userid", 2i64);
+        put_field(&mut array, "lang", Some("en"));
+        let expected: Array =
+            [(Key::from("userid"), Value::Int(2)), (Key::from("lang"), Value::str("en"))]
+                .into_iter()
+                .collect();
+        assert_eq!(array, expected);
+    }
+
+    #[test]
+    fn with_param_sets_the_innermost_value_node() {
+        let desc = with_param(Vec::<Vec<Option<String>>>::describe(), ParamType::Text);
+        let inner = Desc::multiple(Desc::multiple(Desc::value(ParamType::Text, ""), ""), "");
+        assert_eq!(desc, inner);
+        assert_eq!(with_param(i64::describe(), ParamType::Sequence).kind, {
+            DescKind::Value(ParamType::Sequence)
+        });
+    }
+
+    #[test]
+    fn with_param_on_a_structure_names_the_mistake() {
+        let structure = Desc::multiple(Desc::single([("id", i64::describe())], ""), "");
+        let panic =
+            std::panic::catch_unwind(|| with_param(structure, ParamType::Text)).unwrap_err();
+        let message = panic.downcast_ref::<String>().expect("panic! with arguments gives a String");
+        assert_eq!(
+            message,
+            "#[describe(param = Text)] on a structure: only value nodes have a PARAM type"
+        );
+    }
+
+    #[test]
+    fn with_text_replaces_the_text() {
+        assert_eq!(with_text(bool::describe(), "Whether.").desc, "Whether.");
+    }
+
+    #[test]
+    fn variants_read_from_their_wire_strings() {
+        let variants = || [("inline", 1), ("popup", 2)];
+        assert_eq!(variant_from_value(Value::str("popup"), variants()), Ok(2));
+        let error = variant_from_value(Value::str("Popup"), variants()).unwrap_err();
+        assert_eq!(error.errorcode, "invalidparameter");
+        assert_eq!(
+            error.debuginfo.unwrap(),
+            "Invalid external api parameter: the value is \"Popup\", the server was expecting \
+             one of \"inline\", \"popup\""
+        );
     }
 }

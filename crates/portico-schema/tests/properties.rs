@@ -2,8 +2,8 @@
 //! or fail with Moodle's exception, and never panic.
 
 use portico_schema::{
-    Array, Desc, Key, ParamType, PhpString, Required, SiteSettings, Value, clean_returnvalue,
-    validate,
+    Array, Desc, DescKind, Key, ParamType, PhpString, Required, SiteSettings, Value,
+    clean_returnvalue, validate,
 };
 use proptest::prelude::*;
 
@@ -67,6 +67,15 @@ fn desc() -> impl Strategy<Value = Desc> {
     })
 }
 
+/// Whether any value node of `desc` has type `param`.
+fn mentions(desc: &Desc, param: ParamType) -> bool {
+    match &desc.kind {
+        DescKind::Value(own) => *own == param,
+        DescKind::Single(fields) => fields.iter().any(|field| mentions(&field.desc, param)),
+        DescKind::Multiple(content) => mentions(content, param),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -91,6 +100,9 @@ proptest! {
     fn validated_values_validate_again_unchanged(desc in desc(), value in value()) {
         // Moodle's functions validate their already-validated arguments again (spec 03 §4.5);
         // that second pass must accept them and change nothing.
+        // Except for `localisedfloat`: Moodle cleans `false` to `null` there, which validates the
+        // first time (both print as "") but not again where null is not allowed.
+        prop_assume!(!mentions(&desc, ParamType::LocalisedFloat));
         let site = SiteSettings::default();
         if let Ok(validated) = validate(&desc, value, &site) {
             let again = validate(&desc, validated.clone(), &site);

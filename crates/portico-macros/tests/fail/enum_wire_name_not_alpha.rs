@@ -1,0 +1,9 @@
+use portico_macros::Describe;
+
+#[derive(Describe)]
+enum Format {
+    Html5,
+    Plain,
+}
+
+fn main() {}
