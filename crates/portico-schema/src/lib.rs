@@ -10,6 +10,7 @@
 //! enough to test exhaustively in milliseconds.
 
 pub mod desc;
+pub mod doc;
 pub mod exception;
 pub mod param;
 pub mod php;
