@@ -65,9 +65,8 @@ pub fn validate(desc: &Desc, value: Value, site: &SiteSettings) -> Result<Value,
             };
             let mut result = Array::with_capacity(fields.len());
             for field in fields {
-                let key = Key::from(field.name.as_ref());
-                let validated = match input.remove(&key) {
-                    Some(child) => validate(&field.desc, child, site),
+                let (key, validated) = match input.remove_entry_str(&field.name) {
+                    Some((key, child)) => (key, validate(&field.desc, child, site)),
                     None => match &field.desc.required {
                         Required::Required => {
                             return Err(Exception::invalid_parameter(format!(
@@ -75,7 +74,10 @@ pub fn validate(desc: &Desc, value: Value, site: &SiteSettings) -> Result<Value,
                                 field.name
                             )));
                         }
-                        Required::Default(default) => validate(&field.desc, default.clone(), site),
+                        Required::Default(default) => (
+                            Key::from(field.name.as_ref()),
+                            validate(&field.desc, default.clone(), site),
+                        ),
                         Required::Optional => continue,
                     },
                 };
@@ -136,9 +138,8 @@ pub fn clean_returnvalue(
             };
             let mut result = Array::with_capacity(fields.len());
             for field in fields {
-                let key = Key::from(field.name.as_ref());
-                let cleaned = match input.remove(&key) {
-                    Some(child) => clean_returnvalue(&field.desc, child, site),
+                let (key, cleaned) = match input.remove_entry_str(&field.name) {
+                    Some((key, child)) => (key, clean_returnvalue(&field.desc, child, site)),
                     None => match (&field.desc.required, &field.desc.kind) {
                         (Required::Required, _) => {
                             return Err(Exception::invalid_response(format!(
@@ -146,9 +147,10 @@ pub fn clean_returnvalue(
                                 field.name
                             )));
                         }
-                        (Required::Default(default), DescKind::Value(_)) => {
-                            clean_returnvalue(&field.desc, default.clone(), site)
-                        }
+                        (Required::Default(default), DescKind::Value(_)) => (
+                            Key::from(field.name.as_ref()),
+                            clean_returnvalue(&field.desc, default.clone(), site),
+                        ),
                         _ => continue,
                     },
                 };
@@ -223,10 +225,22 @@ fn validate_param(
         };
         return if valid { Ok(cleaned) } else { Err(invalid()) };
     }
-    if value.to_php_string() != cleaned.to_php_string() {
+    if !same_php_string(value, &cleaned) {
         return Err(invalid());
     }
     Ok(cleaned)
+}
+
+/// Whether two scalars have the same PHP string form, without allocating in the common cases.
+fn same_php_string(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(a), Value::Str(b)) => a == b,
+        (Value::Int(a), Value::Int(b)) => a == b,
+        (Value::Str(text), Value::Int(int)) | (Value::Int(int), Value::Str(text)) => {
+            crate::php::canonical_int(text) == Some(*int)
+        }
+        _ => a.to_php_string() == b.to_php_string(),
+    }
 }
 
 /// Moodle's float pattern `/^[+-]?[0-9]*\.?[0-9]*(e[-+]?[0-9]+)?$/i`, including PHP's `$` that

@@ -9,8 +9,10 @@
 
 use std::fmt;
 
+use std::hash::{Hash, Hasher};
+
 use bstr::{BStr, BString, ByteSlice};
-use indexmap::IndexMap;
+use indexmap::{Equivalent, IndexMap};
 
 use crate::php;
 
@@ -124,7 +126,7 @@ impl From<Array> for Value {
 }
 
 /// A PHP array key: PHP stores a decimal string such as `"3"` as the integer `3`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Key {
     /// An integer key.
     Int(i64),
@@ -148,6 +150,43 @@ impl Key {
             Key::Int(int) => PhpString::from(int.to_string()),
             Key::Str(bytes) => bytes.clone(),
         }
+    }
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_ref_key().hash(state);
+    }
+}
+
+impl Key {
+    fn as_ref_key(&self) -> KeyRef<'_> {
+        match self {
+            Key::Int(int) => KeyRef::Int(*int),
+            Key::Str(bytes) => KeyRef::Str(bytes.as_slice()),
+        }
+    }
+}
+
+/// A borrowed key, for looking entries up without allocating; hashes exactly like [`Key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum KeyRef<'a> {
+    Int(i64),
+    Str(&'a [u8]),
+}
+
+impl<'a> KeyRef<'a> {
+    fn new(bytes: &'a [u8]) -> KeyRef<'a> {
+        match php::canonical_int(bytes) {
+            Some(int) => KeyRef::Int(int),
+            None => KeyRef::Str(bytes),
+        }
+    }
+}
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        *self == key.as_ref_key()
     }
 }
 
@@ -238,7 +277,13 @@ impl Array {
 
     /// The value under a string key (normalised as PHP does, so `"3"` finds the key `3`).
     pub fn get_str(&self, key: &str) -> Option<&Value> {
-        self.entries.get(&Key::from(key))
+        self.entries.get(&KeyRef::new(key.as_bytes()))
+    }
+
+    /// Removes the entry under a string key (normalised as PHP does) and returns it, keeping the
+    /// order of the other entries; does not allocate.
+    pub fn remove_entry_str(&mut self, key: &str) -> Option<(Key, Value)> {
+        self.entries.shift_remove_entry(&KeyRef::new(key.as_bytes()))
     }
 
     /// Removes `key` and returns its value, keeping the order of the other entries.
