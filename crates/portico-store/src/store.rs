@@ -162,8 +162,8 @@ impl Store {
     /// Applies migrations up to `target` only (for upgrade tests and staged rollouts).
     ///
     /// Each migration runs in its own transaction together with its bookkeeping row, so a failed
-    /// migration leaves the database at the previous version. Concurrent migrators are safe: a
-    /// version applied meanwhile by another process makes this one stop with a conflict.
+    /// migration leaves the database at the previous version. Run one migrator at a time: a
+    /// second one racing it fails its transaction (an error, never a half-applied version).
     pub async fn migrate_to(&self, target: i64) -> Result<MigrationReport, StoreError> {
         let from = {
             let mut conn = self.conn().await?;
