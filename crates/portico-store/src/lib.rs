@@ -1,0 +1,23 @@
+//! Persistence for Portico: Moodle's own schema, on SQLite or PostgreSQL.
+//!
+//! [`Store`] is the only way the rest of Portico reaches the database. It speaks of users, tokens,
+//! services and roles ([`model`]), never of SQL; errors are [`StoreError`]s that speak of meaning.
+//! Writes that can change an access decision are reported on the change feed
+//! ([`Store::changes`]), also to other processes sharing the database.
+//!
+//! This crate owns every SQL statement of Portico. It must never decide access (that is
+//! `portico-access`), never know about HTTP or the wire protocol, and never leak SQLSTATE codes.
+
+pub mod change;
+mod db;
+pub mod error;
+pub mod model;
+mod repo;
+mod schema;
+mod store;
+
+pub use change::{Change, ChangeKind, ChangeReceiver};
+pub use db::Backend;
+pub use error::StoreError;
+pub use repo::role::NewRoleAssignment;
+pub use store::{MigrationReport, Store, StoreOptions};

@@ -1,0 +1,14 @@
+//! Repositories: `impl Store` blocks, one module per group of tables.
+//!
+//! Each module owns the statements of its tables and must never reach into another module's
+//! tables except inside a transaction that Moodle's semantics require (deleting a user deletes
+//! its tokens).
+
+pub(crate) mod config;
+pub(crate) mod context;
+pub(crate) mod log;
+pub(crate) mod role;
+pub(crate) mod service;
+pub(crate) mod session;
+pub(crate) mod token;
+pub(crate) mod user;
