@@ -11,3 +11,4 @@
 //! [`AccessError::exception`] is the one table from refusal to Moodle's exception.
 
 pub mod ip;
+pub mod password;
