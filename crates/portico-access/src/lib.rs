@@ -10,5 +10,7 @@
 //! encodings, and never write SQL: failures leave it as [`AccessError`], whose
 //! [`AccessError::exception`] is the one table from refusal to Moodle's exception.
 
+pub mod capability;
 pub mod ip;
 pub mod password;
+pub mod token;
