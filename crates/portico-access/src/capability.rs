@@ -203,7 +203,7 @@ pub fn has_capability(
         && info.write
         && context.locked
         && capability != "moodle/site:managecontextlocks"
-        && !(admin && !site.contextlockappliestoadmin)
+        && (!admin || site.contextlockappliestoadmin)
     {
         return false;
     }

@@ -11,6 +11,7 @@
 //! [`AccessError::exception`] is the one table from refusal to Moodle's exception.
 
 pub mod capability;
+pub mod decision;
 pub mod ip;
 pub mod password;
 pub mod token;

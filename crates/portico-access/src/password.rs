@@ -76,7 +76,7 @@ impl PasswordPolicy {
     /// Peppers newest first, then the empty pepper.
     fn peppers_to_try(&self) -> Vec<&str> {
         let mut peppers: Vec<&(i64, String)> = self.peppers.iter().collect();
-        peppers.sort_by(|a, b| b.0.cmp(&a.0));
+        peppers.sort_by_key(|(number, _)| std::cmp::Reverse(*number));
         peppers.iter().map(|(_, pepper)| pepper.as_str()).chain([""]).collect()
     }
 

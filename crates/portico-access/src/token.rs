@@ -70,23 +70,23 @@ pub fn choose_reusable(
     tokens.sort_by_key(|t| (t.timecreated, t.id));
     let mut reuse = Reuse::default();
     for token in tokens {
-        if let Some(sid) = token.sid.as_deref().filter(|sid| !sid.is_empty()) {
-            if !session_exists(sid) {
-                if !reuse.delete_sessions.iter().any(|s| s == sid) {
-                    reuse.delete_sessions.push(sid.to_owned());
-                }
-                continue;
+        if let Some(sid) = token.sid.as_deref().filter(|sid| !sid.is_empty())
+            && !session_exists(sid)
+        {
+            if !reuse.delete_sessions.iter().any(|s| s == sid) {
+                reuse.delete_sessions.push(sid.to_owned());
             }
+            continue;
         }
         if token.validuntil.is_some_and(|until| until != 0 && until < now) {
             reuse.delete_tokens.push(token.id);
             continue;
         }
         // Moodle skips a token whose restriction is set at all (even empty) and does not match.
-        if let Some(restriction) = token.iprestriction.as_deref() {
-            if !address_in_subnet(client_ip, restriction) {
-                continue;
-            }
+        if let Some(restriction) = token.iprestriction.as_deref()
+            && !address_in_subnet(client_ip, restriction)
+        {
+            continue;
         }
         reuse.reuse = Some(token.clone());
     }
