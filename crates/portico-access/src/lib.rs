@@ -10,8 +10,12 @@
 //! encodings, and never write SQL: failures leave it as [`AccessError`], whose
 //! [`AccessError::exception`] is the one table from refusal to Moodle's exception.
 
+pub mod cache;
 pub mod capability;
 pub mod decision;
 pub mod ip;
 pub mod password;
 pub mod token;
+
+pub use cache::{Access, Invalidation, Source};
+pub use decision::{AccessError, Caller};
