@@ -15,7 +15,9 @@ pub mod capability;
 pub mod decision;
 pub mod ip;
 pub mod password;
+pub mod store_source;
 pub mod token;
 
 pub use cache::{Access, Invalidation, Source};
 pub use decision::{AccessError, Caller};
+pub use store_source::{StoreSource, watch_changes};
