@@ -2,7 +2,13 @@
 
 use std::sync::Arc;
 
-use portico_schema::SiteSettings;
+use portico_access::{Access, Caller, StoreSource};
+use portico_schema::{Exception, SiteSettings};
+use portico_store::Store;
+
+use crate::error::CallError;
+use crate::node::Portico;
+use crate::registry::Registry;
 
 /// Per-request output settings (Moodle's `external_settings`, spec 03 §9.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,18 +41,35 @@ impl Default for CallSettings {
     }
 }
 
-/// The context of one call: who calls, on which site, with which output settings.
-#[derive(Clone, Debug)]
+/// The context of one call: who calls, on which site, with which output settings, and the
+/// node's store, access checks and functions.
+#[derive(Clone)]
 pub struct CallContext {
     site: Arc<SiteSettings>,
     user_id: i64,
     settings: CallSettings,
+    node: Option<Portico>,
+    caller: Option<Caller>,
 }
 
 impl CallContext {
-    /// A call by `user_id` (`0`: nobody is logged in) on `site`.
+    /// A call by `user_id` (`0`: nobody is logged in) on `site`, with no database behind it
+    /// (for pure functions and tests); see [`CallContext::with_node`].
     pub fn new(site: Arc<SiteSettings>, user_id: i64, settings: CallSettings) -> CallContext {
-        CallContext { site, user_id, settings }
+        CallContext { site, user_id, settings, node: None, caller: None }
+    }
+
+    /// The same context on a running node.
+    pub fn with_node(mut self, node: Portico) -> CallContext {
+        self.node = Some(node);
+        self
+    }
+
+    /// The same context for a token call that passed access checks as `caller`.
+    pub fn with_caller(mut self, caller: Caller) -> CallContext {
+        self.user_id = caller.userid;
+        self.caller = Some(caller);
+        self
     }
 
     /// The site's settings.
@@ -62,5 +85,41 @@ impl CallContext {
     /// The output settings of this request.
     pub fn settings(&self) -> &CallSettings {
         &self.settings
+    }
+
+    /// The token call's caller (token, service, restricted context); `None` for AJAX calls.
+    pub fn caller(&self) -> Option<&Caller> {
+        self.caller.as_ref()
+    }
+
+    /// The node this call runs on.
+    pub fn node(&self) -> Result<&Portico, CallError> {
+        self.node
+            .as_ref()
+            .ok_or_else(|| Exception::coding("this call runs without a Portico node").into())
+    }
+
+    /// The store.
+    pub fn store(&self) -> Result<&Store, CallError> {
+        Ok(&self.node()?.store)
+    }
+
+    /// The access checks.
+    pub fn access(&self) -> Result<&Arc<Access<StoreSource>>, CallError> {
+        Ok(&self.node()?.access)
+    }
+
+    /// The registered functions.
+    pub fn registry(&self) -> Result<&Registry, CallError> {
+        Ok(&self.node()?.registry)
+    }
+
+    /// Moodle's `has_capability` for the calling user in `contextid` (spec 05 §3.4).
+    pub async fn has_capability(
+        &self,
+        capability: &str,
+        contextid: i64,
+    ) -> Result<bool, CallError> {
+        Ok(self.access()?.has_capability(self.user_id, capability, contextid).await?)
     }
 }

@@ -10,6 +10,8 @@
 pub mod context;
 pub mod error;
 pub mod function;
+pub mod install;
+pub mod node;
 pub mod pipeline;
 pub mod registry;
 
@@ -18,5 +20,6 @@ pub use error::CallError;
 pub use function::{
     BoxFuture, CallKind, DeclarationError, ExternalFunction, Function, FunctionInfo,
 };
+pub use node::Portico;
 pub use pipeline::invoke;
 pub use registry::Registry;
