@@ -10,6 +10,8 @@ use portico_engine::Registry;
 
 pub mod core_webservice_get_site_info;
 pub mod support;
+pub mod tool_mobile_get_config;
+pub mod tool_mobile_get_public_config;
 
 #[cfg(test)]
 mod testing;
@@ -17,6 +19,8 @@ mod testing;
 /// Registers every built-in function, sorted by wire name.
 pub fn register_all(registry: &mut Registry) {
     registry.add::<core_webservice_get_site_info::GetSiteInfo>();
+    registry.add::<tool_mobile_get_config::GetConfig>();
+    registry.add::<tool_mobile_get_public_config::GetPublicConfig>();
 }
 
 /// A registry holding every built-in function.
