@@ -10,6 +10,7 @@ use portico_engine::Registry;
 
 pub mod core_webservice_get_site_info;
 pub mod support;
+pub mod tool_mobile_get_autologin_key;
 pub mod tool_mobile_get_config;
 pub mod tool_mobile_get_public_config;
 
@@ -19,6 +20,7 @@ mod testing;
 /// Registers every built-in function, sorted by wire name.
 pub fn register_all(registry: &mut Registry) {
     registry.add::<core_webservice_get_site_info::GetSiteInfo>();
+    registry.add::<tool_mobile_get_autologin_key::GetAutologinKey>();
     registry.add::<tool_mobile_get_config::GetConfig>();
     registry.add::<tool_mobile_get_public_config::GetPublicConfig>();
 }
