@@ -355,4 +355,61 @@ impl Store {
         self.conn().await?.execute("user_preferences", &sql, args![userid]).await?;
         Ok(())
     }
+
+    /// Replaces every key of user `key.userid` for script `key.script` by `key` (Moodle's
+    /// `create_user_key` after `delete_user_key`); returns the stored row.
+    pub async fn replace_user_private_key(
+        &self,
+        key: &crate::model::UserPrivateKey,
+    ) -> Result<crate::model::UserPrivateKey, StoreError> {
+        let delete = self.sql("DELETE FROM {user_private_key} WHERE script = ? AND userid = ?");
+        let insert = self.insert_sql(
+            "INSERT INTO {user_private_key} (script, value, userid, instance, iprestriction, \
+             validuntil, timecreated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        );
+        let mut tx = self.begin().await?;
+        tx.execute("user_private_key", &delete, args![&key.script, key.userid]).await?;
+        let values = args![
+            &key.script,
+            &key.value,
+            key.userid,
+            key.instance,
+            &key.iprestriction,
+            key.validuntil,
+            key.timecreated
+        ];
+        let id = tx.insert("user_private_key", &insert, values).await?;
+        tx.commit().await?;
+        Ok(crate::model::UserPrivateKey { id, ..key.clone() })
+    }
+
+    /// The key of user `userid` for `script`, if any (the newest).
+    pub async fn user_private_key(
+        &self,
+        script: &str,
+        userid: i64,
+    ) -> Result<Option<crate::model::UserPrivateKey>, StoreError> {
+        let sql = self.sql(
+            "SELECT id, script, value, userid, instance, iprestriction, validuntil, timecreated \
+             FROM {user_private_key} WHERE script = ? AND userid = ? ORDER BY id DESC",
+        );
+        let row = self
+            .conn()
+            .await?
+            .fetch_optional("user_private_key", &sql, args![script, userid])
+            .await?;
+        row.map(|row| {
+            Ok(crate::model::UserPrivateKey {
+                id: row.int("id")?,
+                script: row.text("script")?,
+                value: row.text("value")?,
+                userid: row.int("userid")?,
+                instance: row.opt_int("instance")?,
+                iprestriction: row.opt_text("iprestriction")?,
+                validuntil: row.opt_int("validuntil")?,
+                timecreated: row.opt_int("timecreated")?,
+            })
+        })
+        .transpose()
+    }
 }
