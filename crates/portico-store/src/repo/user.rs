@@ -412,4 +412,33 @@ impl Store {
         })
         .transpose()
     }
+
+    /// Creates every user of `users` with its user context and its preferences (name, value),
+    /// all in one transaction: if one fails, none is created. Returns the stored rows in order.
+    pub async fn create_users_with_preferences(
+        &self,
+        users: &[(User, Vec<(String, String)>)],
+    ) -> Result<Vec<User>, StoreError> {
+        let sql = self.insert_sql(concat!(
+            "INSERT INTO {user} (",
+            user_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ));
+        let preference = self.sql(
+            "INSERT INTO {user_preferences} (userid, name, value) VALUES (?, ?, ?) \
+             ON CONFLICT (userid, name) DO UPDATE SET value = excluded.value",
+        );
+        let mut tx = self.begin().await?;
+        let mut created = Vec::with_capacity(users.len());
+        for (user, preferences) in users {
+            let id = tx.insert("user", &sql, user_args(user)).await?;
+            self.create_context_in(&mut tx, CONTEXT_USER, id, None).await?;
+            for (name, value) in preferences {
+                tx.execute("user_preferences", &preference, args![id, name, value]).await?;
+            }
+            created.push(User { id, ..user.clone() });
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
 }
