@@ -4,6 +4,7 @@
 
 #[allow(dead_code)]
 mod common;
+mod events;
 mod invalidation;
 mod login;
 mod token_call;
