@@ -194,7 +194,10 @@ impl Access<StoreSource> {
         }
         match (outcome, user) {
             (Authentication::Ok, Some(user)) => {
+                // `login_attempt_valid`: always unlock, so a lock left over from a changed
+                // threshold cannot outlive a successful login.
                 store.reset_login_failures(user.id).await?;
+                store.unset_user_preference(user.id, "login_lockout").await?;
                 if rehash {
                     let policy = self.source().password_policy().clone();
                     let password = request.password.to_owned();
@@ -211,7 +214,9 @@ impl Access<StoreSource> {
                 let event =
                     events::user_login_failed(userid, username, reason, now, request.client_ip);
                 self.events().record(event);
-                if let Some(user) = user.filter(|_| counts) {
+                // The guest account is never counted or locked (`login_attempt_failed`).
+                let guest = self.roles().await?.site.siteguest;
+                if let Some(user) = user.filter(|u| counts && u.id != guest) {
                     let count =
                         store.record_login_failure(user.id, now, site.lockoutwindow).await?;
                     if locks_out(site, count) && lockout.locked_at == 0 {
