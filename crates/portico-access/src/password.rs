@@ -246,7 +246,7 @@ mod tests {
 
     fn vectors() -> Vec<Vector> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/vectors/password-hashes.json");
+            .join("tests/vectors/password-hashes.json");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
             panic!(
                 "the password vectors are missing: {} ({error}); shared/ must sit beside the \
