@@ -24,8 +24,8 @@ pub(crate) const PASSWORD: &str = "Passw0rd!x";
 
 /// A password hash from the committed vectors (made by PHP): `scheme` of [`PASSWORD`].
 pub(crate) fn vector_hash(scheme: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/vectors/password-hashes.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/password-hashes.json");
     let text = std::fs::read_to_string(&path).expect("the shared password vectors are readable");
     let vectors: serde_json::Value = serde_json::from_str(&text).expect("vectors are JSON");
     vectors
