@@ -17,4 +17,5 @@ pub(crate) mod token;
 #[macro_use]
 pub(crate) mod user;
 pub(crate) mod user_course;
+pub(crate) mod user_delete;
 pub(crate) mod user_search;
