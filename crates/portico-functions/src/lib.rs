@@ -9,11 +9,15 @@
 use portico_engine::Registry;
 
 pub mod core_user_create_users;
+pub mod core_user_delete_users;
+pub mod core_user_get_users;
+pub mod core_user_get_users_by_field;
 pub mod core_webservice_get_site_info;
 pub mod support;
 pub mod tool_mobile_get_autologin_key;
 pub mod tool_mobile_get_config;
 pub mod tool_mobile_get_public_config;
+pub mod user_details;
 
 #[cfg(test)]
 mod testing;
@@ -21,6 +25,9 @@ mod testing;
 /// Registers every built-in function, sorted by wire name.
 pub fn register_all(registry: &mut Registry) {
     registry.add::<core_user_create_users::CreateUsers>();
+    registry.add::<core_user_delete_users::DeleteUsers>();
+    registry.add::<core_user_get_users::GetUsers>();
+    registry.add::<core_user_get_users_by_field::GetUsersByField>();
     registry.add::<core_webservice_get_site_info::GetSiteInfo>();
     registry.add::<tool_mobile_get_autologin_key::GetAutologinKey>();
     registry.add::<tool_mobile_get_config::GetConfig>();

@@ -17,7 +17,7 @@ macro_rules! user_columns {
     };
 }
 
-fn user_from(row: &Row) -> Result<User, StoreError> {
+pub(super) fn user_from(row: &Row) -> Result<User, StoreError> {
     Ok(User {
         id: row.int("id")?,
         auth: row.text("auth")?,
