@@ -109,6 +109,12 @@ pub async fn install(
         .await?;
     store.set_config("siteadmins", &admin.id.to_string()).await?;
     enable_mobile_services(store).await?;
+    // Moodle installs its debugging settings switched off.
+    for (name, value) in [("debug", "0"), ("debugdisplay", "0")] {
+        if store.get_config(name).await?.is_none() {
+            store.set_config(name, value).await?;
+        }
+    }
     store.set_config("release", DEFAULT_RELEASE).await?;
     // Written last: its presence marks the site as installed.
     store.set_config("version", DEFAULT_VERSION).await?;
