@@ -64,9 +64,9 @@ async fn serve(state: &crate::State, request: Request, endpoint: Endpoint) -> Re
     let session = match endpoint {
         Endpoint::NoLogin => None,
         Endpoint::Session => {
-            let touch = incoming.param("nosessionupdate").is_none_or(|value| {
-                matches!(value, Value::Str(text) if text.is_empty())
-            });
+            let touch = incoming
+                .param("nosessionupdate")
+                .is_none_or(|value| matches!(value, Value::Str(text) if text.is_empty()));
             match current_or_start(&state.node.store, &site, &incoming, touch).await {
                 Ok(session) => Some(session),
                 Err(error) => {
@@ -192,8 +192,8 @@ async fn run(
     }
     // AJAX output settings are fixed (spec 01 §5.2): filters on, file URLs to `pluginfile.php`.
     let settings = CallSettings { filter: true, file: "pluginfile.php", ..CallSettings::default() };
-    let context = CallContext::new(site.settings.clone(), userid, settings)
-        .with_node(state.node.clone());
+    let context =
+        CallContext::new(site.settings.clone(), userid, settings).with_node(state.node.clone());
     Ok(invoke(function.as_ref(), &context, request.args.clone())
         .await
         .map_err(|error| error.to_exception()))

@@ -78,11 +78,6 @@ pub(crate) fn json_only() -> Headers {
     vec![header(CONTENT_TYPE, JSON_UTF8)]
 }
 
-/// `login/token.php`'s site probe: the JSON content type and CORS (spec 01 §4.3).
-pub(crate) fn probe() -> Headers {
-    vec![header(CONTENT_TYPE, JSON_UTF8), header(ACCESS_CONTROL_ALLOW_ORIGIN, "*")]
-}
-
 /// PHP's session headers (`session.cache_limiter = nocache`), with the cookie when the session
 /// is new (spec 01 §5.1).
 pub(crate) fn session(cookie: Option<&str>) -> Headers {

@@ -31,8 +31,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::any;
-use portico_engine::Portico;
 use http::StatusCode;
+use portico_engine::Portico;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::site::SiteCache;

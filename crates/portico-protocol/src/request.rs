@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
 use http::{HeaderMap, Method};
 use portico_schema::{Array, PhpString, Value};
 use portico_wire::FormLimits;
@@ -118,18 +118,12 @@ impl Incoming {
             .find(|(key, _)| *key == name)
             .map(|(_, value)| value)
     }
-
-    /// The `Host` the request was addressed to.
-    pub(crate) fn host(&self) -> Option<&str> {
-        self.headers.get(HOST).and_then(|value| value.to_str().ok())
-    }
 }
 
 /// `$_POST` of a form body; empty when the content type is not a form type or the bytes do not
 /// parse as it.
 async fn form_body(headers: &HeaderMap, body: &Bytes, limits: &FormLimits) -> Array {
-    let Some(content_type) = headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok())
-    else {
+    let Some(content_type) = headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok()) else {
         return Array::new();
     };
     let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();

@@ -85,9 +85,7 @@ impl Protocol for Rest {
             Failure::Exception(exception) => exception,
         };
         let body = match format {
-            RestFormat::Json => {
-                error::rest_json(exception, &site.error_format).unwrap_or_default()
-            }
+            RestFormat::Json => error::rest_json(exception, &site.error_format).unwrap_or_default(),
             RestFormat::Xml => error::rest_xml(exception, &site.error_format),
         };
         respond(StatusCode::OK, headers::rest(*format == RestFormat::Json), body)

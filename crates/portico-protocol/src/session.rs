@@ -220,7 +220,8 @@ async fn authenticate(
         && user.suspended == 0
         && user.confirmed != 0
         && !matches!(user.auth.as_str(), "nologin" | "webservice");
-    let verified = active && verify_password(password, &user.password, &PasswordPolicy::default()).is_some();
+    let verified =
+        active && verify_password(password, &user.password, &PasswordPolicy::default()).is_some();
     Ok(verified.then_some(user))
 }
 
