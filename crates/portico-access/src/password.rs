@@ -246,13 +246,9 @@ mod tests {
 
     fn vectors() -> Vec<Vector> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/vectors/password-hashes.json");
+            .join("tests/vectors/password-hashes.json");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
-            panic!(
-                "the password vectors are missing: {} ({error}); shared/ must sit beside the \
-                 repository",
-                path.display()
-            )
+            panic!("the password vectors are missing: {} ({error})", path.display())
         });
         let json: serde_json::Value = serde_json::from_str(&text).expect("vectors are JSON");
         let field = |v: &serde_json::Value, name: &str| v[name].as_str().map(str::to_owned);

@@ -20,4 +20,6 @@ pub use change::{Change, ChangeKind, ChangeReceiver};
 pub use db::Backend;
 pub use error::StoreError;
 pub use repo::role::NewRoleAssignment;
+pub use repo::user_delete::DeletedUser;
+pub use repo::user_search::{UserCriterion, UserField};
 pub use store::{MigrationReport, Store, StoreOptions};

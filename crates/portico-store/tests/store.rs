@@ -495,7 +495,16 @@ backend_test!(event_log_appends, |store: Store| async move {
     let second = store.append_log(&event).await.unwrap();
     assert!(second > first);
     let recent = store.recent_log(1).await.unwrap();
-    assert_eq!(recent, [LogstoreStandardLog { id: second, ..event }]);
+    assert_eq!(recent, [LogstoreStandardLog { id: second, ..event.clone() }]);
+
+    // A batch is stored in order, in one transaction; an empty batch is nothing.
+    store.append_logs(&[]).await.unwrap();
+    let batch: Vec<LogstoreStandardLog> =
+        (0..3).map(|n| LogstoreStandardLog { userid: 10 + n, ..event.clone() }).collect();
+    store.append_logs(&batch).await.unwrap();
+    let recent = store.recent_log(10).await.unwrap();
+    let users: Vec<i64> = recent.iter().map(|e| e.userid).collect();
+    assert_eq!(users, [12, 11, 10, 2, 2]);
 });
 
 backend_test!(writes_append_to_the_change_log, |store: Store| async move {

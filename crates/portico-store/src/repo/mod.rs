@@ -6,9 +6,16 @@
 
 pub(crate) mod config;
 pub(crate) mod context;
+#[macro_use]
+pub(crate) mod course;
+pub(crate) mod enrolment;
 pub(crate) mod log;
 pub(crate) mod role;
 pub(crate) mod service;
 pub(crate) mod session;
 pub(crate) mod token;
+#[macro_use]
 pub(crate) mod user;
+pub(crate) mod user_course;
+pub(crate) mod user_delete;
+pub(crate) mod user_search;
