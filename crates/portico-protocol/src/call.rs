@@ -5,17 +5,15 @@
 //! the outcome. [`serve`] runs the steps between them in Moodle's order, so a new protocol (SOAP,
 //! XML-RPC) cannot skip or reorder a check. This module must never encode anything itself.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::response::Response;
 use http::Method;
-use portico_access::AccessError;
+use portico_access::{AccessError, events};
 use portico_engine::install::now;
 use portico_engine::{CallContext, CallError, CallSettings, Function, FunctionInfo, invoke};
 use portico_schema::{Exception, Value};
-use portico_store::model::{CONTEXT_SYSTEM, LogstoreStandardLog, SYSTEM_CONTEXT_ID};
 
 use crate::State;
 use crate::errors;
@@ -134,7 +132,13 @@ async fn run<P: Protocol>(
         .get(&call.function)
         .cloned()
         .ok_or_else(|| Failure::Exception(errors::function_code_missing(&call.function)))?;
-    log_function_called(state, caller.userid, &call.function, incoming.client_ip).await;
+    // Event `webservice_function_called` (spec 02 §10), queued: the call never waits for it.
+    node.access.events().record(events::webservice_function_called(
+        &call.function,
+        &caller,
+        now(),
+        incoming.client_ip,
+    ));
     let context = CallContext::new(site.settings.clone(), caller.userid, call.settings)
         .with_node(node.clone())
         .with_caller(caller);
@@ -142,35 +146,4 @@ async fn run<P: Protocol>(
         .await
         .map_err(|error| Failure::Exception(error.to_exception()))?;
     Ok((function, value))
-}
-
-/// Event `\core\event\webservice_function_called` (spec 02 §10). The call goes ahead when the
-/// log cannot be written, as in Moodle, whose log stores never fail a request.
-async fn log_function_called(state: &State, userid: i64, function: &str, ip: IpAddr) {
-    let mut other = Vec::new();
-    let details = Value::Array(
-        [(portico_schema::Key::from("function"), Value::from(function))].into_iter().collect(),
-    );
-    if portico_wire::json::json_encode(&details, &mut other).is_err() {
-        return;
-    }
-    let event = LogstoreStandardLog {
-        eventname: "\\core\\event\\webservice_function_called".to_owned(),
-        component: "core".to_owned(),
-        action: "called".to_owned(),
-        target: "webservice_function".to_owned(),
-        crud: "r".to_owned(),
-        edulevel: 0,
-        contextid: SYSTEM_CONTEXT_ID,
-        contextlevel: CONTEXT_SYSTEM,
-        userid,
-        other: Some(String::from_utf8_lossy(&other).into_owned()),
-        timecreated: now(),
-        origin: Some("ws".to_owned()),
-        ip: Some(ip.to_string()),
-        ..LogstoreStandardLog::default()
-    };
-    if let Err(error) = state.node.store.append_log(&event).await {
-        tracing::warn!(%error, "webservice_function_called not logged");
-    }
 }

@@ -6,6 +6,7 @@
 //! through [`call`]. The endpoints:
 //!
 //! - `webservice/rest/server.php` ([`rest`]): REST with JSON or XML answers;
+//! - `login/token.php` (`login`): a token for a username and password;
 //! - `lib/ajax/service.php` and `lib/ajax/service-nologin.php` ([`ajax`]): batches of calls from
 //!   a browser session or without login;
 //! - `login/index.php` and `login/logout.php` ([`session`]): a minimal browser login, so the AJAX
@@ -21,6 +22,7 @@ mod ajax;
 mod call;
 pub mod errors;
 mod headers;
+mod login;
 mod request;
 pub mod rest;
 pub mod session;
@@ -122,6 +124,7 @@ impl Server {
         let state = self.state.clone();
         Router::new()
             .route("/webservice/rest/server.php", any(rest::handle))
+            .route("/login/token.php", any(login::handle))
             .route("/lib/ajax/service.php", any(ajax::handle_session))
             .route("/lib/ajax/service-nologin.php", any(ajax::handle_nologin))
             .route("/login/index.php", any(session::login_page))

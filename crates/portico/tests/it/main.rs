@@ -4,6 +4,7 @@
 
 mod ajax;
 mod limits;
+mod login;
 mod rest;
 
 use std::borrow::Cow;

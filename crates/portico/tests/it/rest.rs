@@ -327,6 +327,7 @@ backend_test!(invalid_responses_and_the_event_log, |store: Store| async move {
         body.starts_with(r#"{"exception":"core\\exception\\invalid_response_exception","errorcode":"invalidresponse","message":"Invalid response value detected""#),
         "{body}"
     );
+    server.node.access.events().flush().await;
     let events = server.store.recent_log(10).await.unwrap();
     let called = events
         .iter()
