@@ -5,6 +5,9 @@
 //! `PORTICO_TEST_POSTGRES_URL` and dropped afterwards. Without that variable the PostgreSQL
 //! variant prints that it was skipped and passes, unless `PORTICO_REQUIRE_POSTGRES=1` (CI).
 //!
+//! With the `server` feature, [`server::TestServer`] serves a freshly installed site over HTTP on
+//! `127.0.0.1:0`.
+//!
 //! This crate is a dev-dependency only; it must never be used by production code.
 
 use std::collections::hash_map::RandomState;
@@ -21,6 +24,11 @@ use sqlx::{Connection, PgConnection};
 pub const POSTGRES_URL_VAR: &str = "PORTICO_TEST_POSTGRES_URL";
 /// Set to `1` to make a missing PostgreSQL a failure instead of a skip.
 pub const REQUIRE_POSTGRES_VAR: &str = "PORTICO_REQUIRE_POSTGRES";
+
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "server")]
+pub use server::TestServer;
 
 tokio::task_local! {
     static CURRENT_URL: String;
