@@ -10,5 +10,6 @@ pub(crate) mod log;
 pub(crate) mod role;
 pub(crate) mod service;
 pub(crate) mod session;
+pub(crate) mod site;
 pub(crate) mod token;
 pub(crate) mod user;
