@@ -115,7 +115,7 @@ impl<S: Source> Access<S> {
         client_ip: IpAddr,
         now: i64,
     ) -> Result<Caller, AccessError> {
-        let site = self.site().await?;
+        let site = self.site_config().await?;
         let roles = self.roles().await?;
         let token_row = self.token(token).await?;
         let (mut user, mut service, mut path, mut session_exists) = (None, None, None, true);
@@ -141,20 +141,11 @@ impl<S: Source> Access<S> {
         };
         let decision = decide_token_call(call, facts);
         if decision.effects != Effects::default() {
-            let log = decision.effects.login_failed.as_ref().map(|event| LogstoreStandardLog {
-                eventname: "\\core\\event\\webservice_login_failed".to_owned(),
-                component: "core".to_owned(),
-                action: "failed".to_owned(),
-                target: "webservice_login".to_owned(),
-                crud: "r".to_owned(),
-                contextid: portico_store::model::SYSTEM_CONTEXT_ID,
-                contextlevel: portico_store::model::CONTEXT_SYSTEM,
-                other: Some(login_failed_other(event)),
-                timecreated: now,
-                origin: Some("ws".to_owned()),
-                ip: Some(client_ip.to_canonical().to_string()),
-                ..LogstoreStandardLog::default()
-            });
+            let log = decision
+                .effects
+                .login_failed
+                .as_ref()
+                .map(|event| crate::events::webservice_login_failed(event, now, client_ip));
             self.source.apply(&decision.effects, now, log).await?;
             let mut cached = self.write();
             if let Some(id) = decision.effects.touch_token {
@@ -228,7 +219,9 @@ impl<S: Source> Access<S> {
         self.cached.write().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    async fn site(&self) -> Result<Arc<SiteConfig>, AccessError> {
+    /// The site settings access decisions read, cached until a setting changes. The protocol
+    /// layer reads `enablewebservices` here before anything else of `login/token.php`.
+    pub async fn site_config(&self) -> Result<Arc<SiteConfig>, AccessError> {
         if let Some(site) = self.read().site.clone() {
             return Ok(site);
         }
@@ -237,7 +230,7 @@ impl<S: Source> Access<S> {
         Ok(site)
     }
 
-    async fn roles(&self) -> Result<Arc<RoleSnapshot>, AccessError> {
+    pub(crate) async fn roles(&self) -> Result<Arc<RoleSnapshot>, AccessError> {
         if let Some(roles) = self.read().roles.clone() {
             return Ok(roles);
         }
@@ -246,7 +239,7 @@ impl<S: Source> Access<S> {
         Ok(roles)
     }
 
-    async fn functions(&self) -> Result<Arc<Vec<String>>, AccessError> {
+    pub(crate) async fn functions(&self) -> Result<Arc<Vec<String>>, AccessError> {
         if let Some(functions) = self.read().functions.clone() {
             return Ok(functions);
         }
@@ -255,7 +248,7 @@ impl<S: Source> Access<S> {
         Ok(functions)
     }
 
-    async fn token(&self, value: &str) -> Result<Option<ExternalToken>, AccessError> {
+    pub(crate) async fn token(&self, value: &str) -> Result<Option<ExternalToken>, AccessError> {
         if let Some(token) = self.read().tokens.get(value).cloned() {
             return Ok(Some(token));
         }
@@ -266,7 +259,7 @@ impl<S: Source> Access<S> {
         Ok(token)
     }
 
-    async fn user(&self, id: i64) -> Result<Option<Arc<UserFacts>>, AccessError> {
+    pub(crate) async fn user(&self, id: i64) -> Result<Option<Arc<UserFacts>>, AccessError> {
         if let Some(user) = self.read().users.get(&id).cloned() {
             return Ok(Some(user));
         }
@@ -276,7 +269,7 @@ impl<S: Source> Access<S> {
         Ok(Some(user))
     }
 
-    async fn service(&self, id: i64) -> Result<Option<Arc<ServiceEntry>>, AccessError> {
+    pub(crate) async fn service(&self, id: i64) -> Result<Option<Arc<ServiceEntry>>, AccessError> {
         if let Some(service) = self.read().services.get(&id).cloned() {
             return Ok(Some(service));
         }
@@ -286,7 +279,7 @@ impl<S: Source> Access<S> {
         Ok(Some(service))
     }
 
-    async fn path(&self, contextid: i64) -> Result<Arc<Vec<i64>>, AccessError> {
+    pub(crate) async fn path(&self, contextid: i64) -> Result<Arc<Vec<i64>>, AccessError> {
         if let Some(path) = self.read().paths.get(&contextid).cloned() {
             return Ok(path);
         }
@@ -296,17 +289,6 @@ impl<S: Source> Access<S> {
         }
         Ok(path)
     }
-}
-
-/// `other` of a `webservice_login_failed` event, JSON encoded as Moodle stores it.
-fn login_failed_other(event: &crate::decision::LoginFailed) -> String {
-    let mut other = serde_json::Map::new();
-    other.insert("method".into(), event.method.into());
-    other.insert("reason".into(), event.reason.into());
-    if let Some(id) = event.tokenid {
-        other.insert("tokenid".into(), id.into());
-    }
-    serde_json::Value::Object(other).to_string()
 }
 
 #[cfg(test)]

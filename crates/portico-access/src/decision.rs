@@ -353,6 +353,12 @@ pub struct SiteConfig {
     pub lockoutduration: i64,
     /// Enabled authentication plugins besides `manual` and `nologin` (`auth`), e.g. `webservice`.
     pub enabled_auths: Vec<String>,
+    /// `authloginviaemail`: `login/token.php` also accepts a unique e-mail address as username.
+    pub authloginviaemail: bool,
+    /// `extendedusernamechars`: usernames may contain any character (changes username cleaning).
+    pub extendedusernamechars: bool,
+    /// `mnet_localhost_id`: the MNet host of local accounts.
+    pub mnet_localhost_id: i64,
 }
 
 impl Default for SiteConfig {
@@ -367,6 +373,9 @@ impl Default for SiteConfig {
             lockoutwindow: 1800,
             lockoutduration: 1800,
             enabled_auths: vec!["email".to_owned()],
+            authloginviaemail: false,
+            extendedusernamechars: false,
+            mnet_localhost_id: portico_store::model::MNET_LOCALHOST_ID,
         }
     }
 }
@@ -401,7 +410,7 @@ pub struct UserFacts {
 }
 
 impl UserFacts {
-    fn subject(&self) -> Subject {
+    pub(crate) fn subject(&self) -> Subject {
         Subject {
             userid: self.user.id,
             deleted: self.user.deleted != 0,

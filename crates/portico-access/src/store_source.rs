@@ -14,6 +14,8 @@ use portico_store::{ChangeKind, Store, StoreError};
 use crate::cache::{Access, Invalidation, Source};
 use crate::capability::{CapabilityInfo, RoleSnapshot, SiteRoles, parse_path};
 use crate::decision::{AccessError, Effects, ServiceEntry, SiteConfig, UserFacts};
+use crate::events::EventLog;
+use crate::password::PasswordPolicy;
 
 /// Lock-out and `lastaccess` bookkeeping interval of token calls (spec 02 §9), seconds.
 const TOKEN_LASTACCESS_UPDATE_SECS: i64 = 60;
@@ -24,21 +26,46 @@ impl From<StoreError> for AccessError {
     }
 }
 
-/// Access decisions read from a [`Store`].
+/// Access decisions read from a [`Store`], events written through an [`EventLog`].
 #[derive(Clone)]
 pub struct StoreSource {
     store: Store,
+    events: EventLog,
+    passwords: PasswordPolicy,
 }
 
 impl StoreSource {
-    /// A source reading `store`.
+    /// A source reading `store`, with its own event log (started on first use) and no password
+    /// peppers.
     pub fn new(store: Store) -> StoreSource {
-        StoreSource { store }
+        let events = EventLog::new(store.clone());
+        StoreSource { store, events, passwords: PasswordPolicy::default() }
+    }
+
+    /// The same source writing events to `events` (to share one log with the protocol layer).
+    pub fn with_events(self, events: EventLog) -> StoreSource {
+        StoreSource { events, ..self }
+    }
+
+    /// The same source verifying and writing passwords with `passwords` (the peppers and legacy
+    /// salts of the site's `config.php`).
+    pub fn with_password_policy(self, passwords: PasswordPolicy) -> StoreSource {
+        StoreSource { passwords, ..self }
     }
 
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The event log.
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    /// The password policy.
+    pub fn password_policy(&self) -> &PasswordPolicy {
+        &self.passwords
     }
 
     async fn config(&self) -> Result<HashMap<String, String>, AccessError> {
@@ -82,6 +109,9 @@ impl Source for StoreSource {
             lockoutwindow: number(&config, "lockoutwindow", defaults.lockoutwindow),
             lockoutduration: number(&config, "lockoutduration", defaults.lockoutduration),
             enabled_auths: list(&config, "auth"),
+            authloginviaemail: flag(&config, "authloginviaemail"),
+            extendedusernamechars: flag(&config, "extendedusernamechars"),
+            mnet_localhost_id: number(&config, "mnet_localhost_id", defaults.mnet_localhost_id),
         })
     }
 
@@ -190,8 +220,9 @@ impl Source for StoreSource {
         if let Some(id) = effects.touch_token {
             self.store.touch_token(id, now, TOKEN_LASTACCESS_UPDATE_SECS).await?;
         }
+        // The audit event goes through the event log: the call does not wait for its insert.
         if let Some(event) = log {
-            self.store.append_log(&event).await?;
+            self.events.record(event);
         }
         Ok(())
     }

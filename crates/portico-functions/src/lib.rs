@@ -1,4 +1,53 @@
 //! The built-in external functions, one file per wire name.
 //!
 //! Every function is declared once (`ExternalFunction` with derived descriptions) and listed in
-//! `register_all`, sorted by wire name.
+//! [`register_all`], sorted by wire name. Each file owns its function's parameters, return
+//! description, checks and exact errors, and ends with its own tests. Shared checks
+//! (`require_capability`, `validate_context`) live in `support`. Functions reach the database
+//! only through `portico-store` and never know the wire protocol.
+
+use portico_engine::Registry;
+
+pub mod core_user_create_users;
+pub mod core_webservice_get_site_info;
+pub mod support;
+pub mod tool_mobile_get_autologin_key;
+pub mod tool_mobile_get_config;
+pub mod tool_mobile_get_public_config;
+
+#[cfg(test)]
+mod testing;
+
+/// Registers every built-in function, sorted by wire name.
+pub fn register_all(registry: &mut Registry) {
+    registry.add::<core_user_create_users::CreateUsers>();
+    registry.add::<core_webservice_get_site_info::GetSiteInfo>();
+    registry.add::<tool_mobile_get_autologin_key::GetAutologinKey>();
+    registry.add::<tool_mobile_get_config::GetConfig>();
+    registry.add::<tool_mobile_get_public_config::GetPublicConfig>();
+}
+
+/// A registry holding every built-in function.
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    register_all(&mut registry);
+    registry
+}
+
+/// The current Unix time.
+pub(crate) fn now() -> i64 {
+    portico_engine::install::now()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_declaration_is_valid_and_sorted() {
+        let registry = super::registry();
+        let names: Vec<_> = registry.iter().map(|f| f.info().name.to_string()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert!(!names.is_empty());
+    }
+}

@@ -211,7 +211,7 @@ pub fn clean(value: &Value, param: ParamType, site: &SiteSettings) -> Value {
         ParamType::Float => Value::Float(to_float(value)),
         ParamType::Bool => Value::Int(clean_bool(value)),
         ParamType::Raw => fix_utf8(value),
-        ParamType::RawTrimmed => Value::Str(php_trim(&string_of(&fix_utf8(value)))),
+        ParamType::RawTrimmed => Value::Str(php_trim(&fixed_string(value))),
         ParamType::Alpha => keep_bytes(value, |b| b.is_ascii_alphabetic()),
         ParamType::AlphaExt => {
             keep_bytes(value, |b| b.is_ascii_alphabetic() || b == b'_' || b == b'-')
@@ -239,21 +239,29 @@ pub fn clean(value: &Value, param: ParamType, site: &SiteSettings) -> Value {
             Value::Str(if known { text } else { PhpString::default() })
         }
         ParamType::LocalisedFloat => clean_localised_float(value, site),
-        ParamType::NoTags => Value::Str(strip_tags(&string_of(&fix_utf8(value)), None).into()),
-        ParamType::Text => Value::Str(text::clean_text_param(&string_of(&fix_utf8(value))).into()),
+        ParamType::NoTags | ParamType::Text => {
+            let text = fixed_string(value);
+            // Without `<` (and without NUL, which the UTF-8 repair removed) PHP's tag stripper
+            // leaves text unchanged, and multilang markup needs tags: nothing to do.
+            if !text.contains(&b'<') {
+                return Value::Str(text);
+            }
+            match param {
+                ParamType::NoTags => Value::Str(strip_tags(&text, None).into()),
+                _ => Value::Str(text::clean_text_param(&text).into()),
+            }
+        }
         ParamType::Clean => {
             if is_numeric_value(value) {
                 // The rule's `string` return type turns a number into its string form.
                 Value::Str(string_of(value))
             } else {
-                Value::Str(html::clean_html(&string_of(&fix_utf8(value))).into())
+                Value::Str(html::clean_html(&fixed_string(value)).into())
             }
         }
-        ParamType::CleanHtml => {
-            Value::Str(php_trim(&html::clean_html(&string_of(&fix_utf8(value)))))
-        }
-        ParamType::File => Value::Str(clean_file_name(&string_of(&fix_utf8(value))).into()),
-        ParamType::Path => Value::Str(clean_path(&string_of(&fix_utf8(value))).into()),
+        ParamType::CleanHtml => Value::Str(php_trim(&html::clean_html(&fixed_string(value)))),
+        ParamType::File => Value::Str(clean_file_name(&fixed_string(value)).into()),
+        ParamType::Path => Value::Str(clean_path(&fixed_string(value)).into()),
         ParamType::Host => keep_if(value, |host| {
             matches!(value, Value::Str(_)) && host::is_domain_name(host)
                 || host::is_ipv4_address(host)
@@ -266,14 +274,14 @@ pub fn clean(value: &Value, param: ParamType, site: &SiteSettings) -> Value {
         }
         ParamType::Email => keep_if(&fix_utf8(value), email::is_valid_email),
         ParamType::Username => {
-            Value::Str(clean_username(&string_of(&fix_utf8(value)), site.extended_username_chars))
+            Value::Str(clean_username(&fixed_string(value), site.extended_username_chars))
         }
         ParamType::StringId => keep_if(value, names::is_string_id),
         ParamType::Timezone => keep_if(&fix_utf8(value), names::is_timezone),
         ParamType::Component => keep_if(value, names::is_component),
         ParamType::Plugin | ParamType::Area => keep_if(value, names::is_plugin_name),
-        ParamType::Tag => Value::Str(clean_tag(&string_of(&fix_utf8(value))).into()),
-        ParamType::TagList => Value::Str(clean_tag_list(&string_of(&fix_utf8(value))).into()),
+        ParamType::Tag => Value::Str(clean_tag(&fixed_string(value)).into()),
+        ParamType::TagList => Value::Str(clean_tag_list(&fixed_string(value)).into()),
         ParamType::Base64 => Value::Str(clean_base64(value).into()),
         ParamType::Pem => Value::Str(clean_pem(&string_of(value)).into()),
     }
@@ -351,6 +359,14 @@ pub fn fix_utf8_bytes(bytes: &[u8]) -> PhpString {
     PhpString::from(out)
 }
 
+/// `(string) fix_utf8($value)` in one step: the repaired string, or a scalar's string form.
+fn fixed_string(value: &Value) -> PhpString {
+    match value {
+        Value::Str(bytes) => fix_utf8_bytes(bytes),
+        other => other.to_php_string(),
+    }
+}
+
 /// PHP's string conversion of a scalar (for rules that start with `(string)$value`).
 pub fn string_of(value: &Value) -> PhpString {
     value.to_php_string()
@@ -422,7 +438,7 @@ fn clean_localised_float(value: &Value, site: &SiteSettings) -> Value {
 /// `PARAM_URL`: the UTF-8-repaired string if it is non-empty and passes Moodle's URL syntax check,
 /// else `''`.
 fn clean_url(value: &Value) -> PhpString {
-    let url = string_of(&fix_utf8(value));
+    let url = fixed_string(value);
     if !is_empty_string(&url) && url::is_url_syntax(&url) { url } else { PhpString::default() }
 }
 

@@ -6,6 +6,8 @@
 
 pub(crate) mod config;
 pub(crate) mod context;
+pub(crate) mod course;
+pub(crate) mod enrolment;
 pub(crate) mod log;
 pub(crate) mod role;
 pub(crate) mod service;

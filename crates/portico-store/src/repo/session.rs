@@ -105,4 +105,11 @@ impl Store {
         }
         Ok(count)
     }
+
+    /// Number of browser sessions of user `userid`.
+    pub async fn count_user_sessions(&self, userid: i64) -> Result<i64, StoreError> {
+        let sql = self.sql("SELECT COUNT(*) AS n FROM {sessions} WHERE userid = ?");
+        let row = self.conn().await?.fetch_optional("sessions", &sql, args![userid]).await?;
+        Ok(row.map(|row| row.int("n")).transpose()?.unwrap_or(0))
+    }
 }

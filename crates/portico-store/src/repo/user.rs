@@ -355,4 +355,90 @@ impl Store {
         self.conn().await?.execute("user_preferences", &sql, args![userid]).await?;
         Ok(())
     }
+
+    /// Replaces every key of user `key.userid` for script `key.script` by `key` (Moodle's
+    /// `create_user_key` after `delete_user_key`); returns the stored row.
+    pub async fn replace_user_private_key(
+        &self,
+        key: &crate::model::UserPrivateKey,
+    ) -> Result<crate::model::UserPrivateKey, StoreError> {
+        let delete = self.sql("DELETE FROM {user_private_key} WHERE script = ? AND userid = ?");
+        let insert = self.insert_sql(
+            "INSERT INTO {user_private_key} (script, value, userid, instance, iprestriction, \
+             validuntil, timecreated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        );
+        let mut tx = self.begin().await?;
+        tx.execute("user_private_key", &delete, args![&key.script, key.userid]).await?;
+        let values = args![
+            &key.script,
+            &key.value,
+            key.userid,
+            key.instance,
+            &key.iprestriction,
+            key.validuntil,
+            key.timecreated
+        ];
+        let id = tx.insert("user_private_key", &insert, values).await?;
+        tx.commit().await?;
+        Ok(crate::model::UserPrivateKey { id, ..key.clone() })
+    }
+
+    /// The key of user `userid` for `script`, if any (the newest).
+    pub async fn user_private_key(
+        &self,
+        script: &str,
+        userid: i64,
+    ) -> Result<Option<crate::model::UserPrivateKey>, StoreError> {
+        let sql = self.sql(
+            "SELECT id, script, value, userid, instance, iprestriction, validuntil, timecreated \
+             FROM {user_private_key} WHERE script = ? AND userid = ? ORDER BY id DESC",
+        );
+        let row = self
+            .conn()
+            .await?
+            .fetch_optional("user_private_key", &sql, args![script, userid])
+            .await?;
+        row.map(|row| {
+            Ok(crate::model::UserPrivateKey {
+                id: row.int("id")?,
+                script: row.text("script")?,
+                value: row.text("value")?,
+                userid: row.int("userid")?,
+                instance: row.opt_int("instance")?,
+                iprestriction: row.opt_text("iprestriction")?,
+                validuntil: row.opt_int("validuntil")?,
+                timecreated: row.opt_int("timecreated")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Creates every user of `users` with its user context and its preferences (name, value),
+    /// all in one transaction: if one fails, none is created. Returns the stored rows in order.
+    pub async fn create_users_with_preferences(
+        &self,
+        users: &[(User, Vec<(String, String)>)],
+    ) -> Result<Vec<User>, StoreError> {
+        let sql = self.insert_sql(concat!(
+            "INSERT INTO {user} (",
+            user_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ));
+        let preference = self.sql(
+            "INSERT INTO {user_preferences} (userid, name, value) VALUES (?, ?, ?) \
+             ON CONFLICT (userid, name) DO UPDATE SET value = excluded.value",
+        );
+        let mut tx = self.begin().await?;
+        let mut created = Vec::with_capacity(users.len());
+        for (user, preferences) in users {
+            let id = tx.insert("user", &sql, user_args(user)).await?;
+            self.create_context_in(&mut tx, CONTEXT_USER, id, None).await?;
+            for (name, value) in preferences {
+                tx.execute("user_preferences", &preference, args![id, name, value]).await?;
+            }
+            created.push(User { id, ..user.clone() });
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
 }

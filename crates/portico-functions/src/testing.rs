@@ -1,0 +1,155 @@
+//! Test support: an installed site on a real store, callers built from real tokens, and calls
+//! through `portico_engine::invoke` with arguments written as clients send them.
+
+use std::sync::Arc;
+
+use portico_access::Caller;
+use portico_access::token::generate_token;
+use portico_engine::install::{
+    InstallOptions, MOBILE_SERVICE, hash_new_password, install, new_local_user,
+};
+use portico_engine::{CallContext, CallSettings, Portico, invoke};
+use portico_schema::{Exception, SiteSettings, Value};
+use portico_store::Store;
+use portico_store::model::{
+    EXTERNAL_TOKEN_PERMANENT, ExternalService, ExternalToken, SYSTEM_CONTEXT_ID, User,
+};
+use portico_wire::form::{FormLimits, parse_body};
+
+/// An installed site.
+pub(crate) struct TestSite {
+    pub(crate) node: Portico,
+    pub(crate) admin: User,
+    site: Arc<SiteSettings>,
+}
+
+impl TestSite {
+    /// Installs a site with every built-in function on `store`.
+    pub(crate) async fn install(store: Store) -> TestSite {
+        let registry = crate::registry();
+        let options = InstallOptions {
+            admin_username: "admin".into(),
+            admin_password: "Adm1n!pass".into(),
+            admin_email: "admin@example.com".into(),
+        };
+        let admin = install(&store, &registry, &options).await.expect("the site installs");
+        let site =
+            SiteSettings { wwwroot: "https://portico.example".into(), ..SiteSettings::default() };
+        TestSite { node: Portico::new(store, registry), admin, site: Arc::new(site) }
+    }
+
+    /// The store.
+    pub(crate) fn store(&self) -> &Store {
+        &self.node.store
+    }
+
+    /// Creates a local user `username` (password `Passw0rd!`).
+    pub(crate) async fn user(&self, username: &str) -> User {
+        let hash = hash_new_password("Passw0rd!").expect("hashes");
+        let user = new_local_user(
+            username,
+            hash,
+            &format!("First{username}"),
+            &format!("Last{username}"),
+            &format!("{username}@example.com"),
+        );
+        self.store().create_user(&user).await.expect("the user is created")
+    }
+
+    /// A caller with a token of the mobile service.
+    pub(crate) async fn mobile_caller(&self, userid: i64) -> Caller {
+        let service =
+            self.store().service_by_shortname(MOBILE_SERVICE).await.unwrap().expect("installed");
+        self.token_caller(userid, service.id).await
+    }
+
+    /// A caller with a token of a new custom service holding `functions`.
+    pub(crate) async fn custom_caller(&self, userid: i64, functions: &[&str]) -> Caller {
+        let shortname = format!("custom{}", generate_token());
+        let service = ExternalService {
+            id: 0,
+            name: shortname.clone(),
+            enabled: 1,
+            requiredcapability: None,
+            restrictedusers: 0,
+            component: None,
+            timecreated: crate::now(),
+            timemodified: None,
+            shortname: Some(shortname),
+            downloadfiles: 0,
+            uploadfiles: 0,
+        };
+        let service = self.store().create_service(&service).await.unwrap();
+        for function in functions {
+            self.store().add_service_function(service.id, function).await.unwrap();
+        }
+        self.token_caller(userid, service.id).await
+    }
+
+    async fn token_caller(&self, userid: i64, serviceid: i64) -> Caller {
+        let token = ExternalToken {
+            id: 0,
+            token: generate_token(),
+            privatetoken: Some(format!("private{}", generate_token())),
+            tokentype: EXTERNAL_TOKEN_PERMANENT,
+            userid,
+            externalserviceid: serviceid,
+            sid: None,
+            contextid: SYSTEM_CONTEXT_ID,
+            creatorid: userid,
+            iprestriction: None,
+            validuntil: None,
+            timecreated: crate::now(),
+            lastaccess: None,
+            name: None,
+        };
+        let token = self.store().create_token(&token).await.unwrap();
+        Caller { userid, tokenid: token.id, serviceid, contextid: SYSTEM_CONTEXT_ID }
+    }
+
+    /// Calls `function` with form-encoded `args` as `caller` (or anonymously).
+    pub(crate) async fn call(
+        &self,
+        caller: Option<&Caller>,
+        function: &str,
+        args: &str,
+    ) -> Result<Value, Exception> {
+        let mut context = CallContext::new(self.site.clone(), 0, CallSettings::default())
+            .with_node(self.node.clone());
+        if let Some(caller) = caller {
+            context = context.with_caller(caller.clone());
+        }
+        self.run(&context, function, args).await
+    }
+
+    /// Calls `function` as `userid` without a token (an AJAX call).
+    pub(crate) async fn call_as(
+        &self,
+        userid: i64,
+        function: &str,
+        args: &str,
+    ) -> Result<Value, Exception> {
+        let context = CallContext::new(self.site.clone(), userid, CallSettings::default())
+            .with_node(self.node.clone());
+        self.run(&context, function, args).await
+    }
+
+    async fn run(
+        &self,
+        context: &CallContext,
+        function: &str,
+        args: &str,
+    ) -> Result<Value, Exception> {
+        let function = self.node.registry.get(function).expect("a registered function").clone();
+        let args = Value::Array(parse_body(args.as_bytes(), &FormLimits::default()).vars);
+        invoke(function.as_ref(), context, args).await.map_err(|error| error.to_exception())
+    }
+}
+
+/// The key `key` of the structure `value` (`Null` when absent).
+pub(crate) fn field(value: &Value, key: &str) -> Value {
+    match value {
+        Value::Array(array) => array.get_str(key).cloned().unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
