@@ -1,0 +1,176 @@
+//! The one call pipeline of every token protocol (spec 01 §3.4, spec 02 §3): decode,
+//! authenticate and authorise, find the function, log the call, validate, run, clean, encode.
+//!
+//! A protocol is a [`Protocol`]: a decoder from the request to a [`TokenCall`] and encoders for
+//! the outcome. [`serve`] runs the steps between them in Moodle's order, so a new protocol (SOAP,
+//! XML-RPC) cannot skip or reorder a check. This module must never encode anything itself.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::response::Response;
+use http::Method;
+use portico_access::AccessError;
+use portico_engine::install::now;
+use portico_engine::{CallContext, CallError, CallSettings, Function, FunctionInfo, invoke};
+use portico_schema::{Exception, Value};
+use portico_store::model::{CONTEXT_SYSTEM, LogstoreStandardLog, SYSTEM_CONTEXT_ID};
+
+use crate::State;
+use crate::errors;
+use crate::request::Incoming;
+use crate::site::SiteView;
+
+/// A token call as a protocol decoded it.
+pub(crate) struct TokenCall {
+    /// The token, compared exactly (`wstoken`).
+    pub(crate) token: String,
+    /// The function's wire name (`wsfunction`).
+    pub(crate) function: String,
+    /// The arguments, as PHP would have parsed them.
+    pub(crate) args: Value,
+    /// The output settings (`moodlewssetting*`).
+    pub(crate) settings: CallSettings,
+}
+
+/// Why a call produced no result.
+pub(crate) enum Failure {
+    /// Web services or this protocol are disabled: the protocol's own refusal.
+    Disabled,
+    /// A Moodle exception, to be written as the protocol's error document.
+    Exception(Exception),
+}
+
+/// A web-service protocol: how a request becomes a [`TokenCall`] and how outcomes are written.
+pub(crate) trait Protocol {
+    /// The protocol's name in `webserviceprotocols` and `webservice/<name>:use`.
+    const NAME: &'static str;
+    /// Encoding choices made by the request (REST: JSON or XML).
+    type Format: Send;
+
+    /// The encoding this request asks for; read before anything can fail.
+    fn format(incoming: &Incoming) -> Self::Format;
+    /// The call this request makes.
+    fn decode(incoming: &Incoming) -> TokenCall;
+    /// A successful result of `function`, already cleaned.
+    fn success(format: &Self::Format, function: &FunctionInfo, value: &Value) -> Response;
+    /// A failure, written with the site's error settings.
+    fn failure(format: &Self::Format, failure: &Failure, site: &SiteView) -> Response;
+}
+
+/// Serves one token-protocol request from start to end.
+pub(crate) async fn serve<P: Protocol>(state: Arc<State>, request: Request) -> Response {
+    let incoming = Incoming::read(request, &state.config.limits).await;
+    let format = P::format(&incoming);
+    let site = match state.site.get().await {
+        Ok(site) => site,
+        Err(error) => {
+            // Bootstrap failed: the error still goes out in the requested format.
+            let fallback = SiteView::from_config(&state.config.public_url, []);
+            let failure = Failure::Exception(CallError::Store(error).to_exception());
+            return head(&incoming.method, P::failure(&format, &failure, &fallback));
+        }
+    };
+    let response = match run::<P>(&state, &site, &incoming).await {
+        Ok((function, value)) => P::success(&format, function.info(), &value),
+        Err(failure) => {
+            if let Failure::Exception(exception) = &failure {
+                tracing::info!(
+                    protocol = P::NAME,
+                    errorcode = exception.errorcode,
+                    debuginfo = ?exception.debuginfo,
+                    "{} exception handler: {}",
+                    P::NAME,
+                    exception.message
+                );
+            }
+            P::failure(&format, &failure, &site)
+        }
+    };
+    head(&incoming.method, response)
+}
+
+/// `HEAD` gets the headers of the answer and no body.
+fn head(method: &Method, response: Response) -> Response {
+    if method == Method::HEAD {
+        let (parts, _) = response.into_parts();
+        return Response::from_parts(parts, axum::body::Body::empty());
+    }
+    response
+}
+
+/// Steps 0b to 21 of spec 02 §3.
+async fn run<P: Protocol>(
+    state: &State,
+    site: &SiteView,
+    incoming: &Incoming,
+) -> Result<(Arc<dyn Function>, Value), Failure> {
+    let node = &state.node;
+    if !site.protocol_enabled(P::NAME) {
+        // The gate does not depend on the request; answer before reading anything else.
+        return Err(Failure::Disabled);
+    }
+    if let Some(length) = incoming.too_large {
+        return Err(Failure::Exception(errors::body_too_large(
+            length,
+            state.config.limits.max_body_bytes,
+        )));
+    }
+    let call = P::decode(incoming);
+    let caller = node
+        .access
+        .authorise_token_call(&call.token, &call.function, P::NAME, incoming.client_ip, now())
+        .await
+        .map_err(|error| match error {
+            AccessError::ProtocolDisabled { .. } => Failure::Disabled,
+            AccessError::UnknownFunction => {
+                Failure::Exception(errors::unknown_function(&call.function))
+            }
+            other => Failure::Exception(other.exception()),
+        })?;
+    let function = node
+        .registry
+        .get(&call.function)
+        .cloned()
+        .ok_or_else(|| Failure::Exception(errors::function_code_missing(&call.function)))?;
+    log_function_called(state, caller.userid, &call.function, incoming.client_ip).await;
+    let context = CallContext::new(site.settings.clone(), caller.userid, call.settings)
+        .with_node(node.clone())
+        .with_caller(caller);
+    let value = invoke(function.as_ref(), &context, call.args)
+        .await
+        .map_err(|error| Failure::Exception(error.to_exception()))?;
+    Ok((function, value))
+}
+
+/// Event `\core\event\webservice_function_called` (spec 02 §10). The call goes ahead when the
+/// log cannot be written, as in Moodle, whose log stores never fail a request.
+async fn log_function_called(state: &State, userid: i64, function: &str, ip: IpAddr) {
+    let mut other = Vec::new();
+    let details = Value::Array(
+        [(portico_schema::Key::from("function"), Value::from(function))].into_iter().collect(),
+    );
+    if portico_wire::json::json_encode(&details, &mut other).is_err() {
+        return;
+    }
+    let event = LogstoreStandardLog {
+        eventname: "\\core\\event\\webservice_function_called".to_owned(),
+        component: "core".to_owned(),
+        action: "called".to_owned(),
+        target: "webservice_function".to_owned(),
+        crud: "r".to_owned(),
+        edulevel: 0,
+        contextid: SYSTEM_CONTEXT_ID,
+        contextlevel: CONTEXT_SYSTEM,
+        userid,
+        other: Some(String::from_utf8_lossy(&other).into_owned()),
+        timecreated: now(),
+        origin: Some("ws".to_owned()),
+        ip: Some(ip.to_string()),
+        ..LogstoreStandardLog::default()
+    };
+    if let Err(error) = state.node.store.append_log(&event).await {
+        tracing::warn!(%error, "webservice_function_called not logged");
+    }
+}
