@@ -13,6 +13,7 @@ pub(crate) mod log;
 pub(crate) mod role;
 pub(crate) mod service;
 pub(crate) mod session;
+pub(crate) mod site;
 pub(crate) mod token;
 #[macro_use]
 pub(crate) mod user;
