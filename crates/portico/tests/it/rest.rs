@@ -336,3 +336,101 @@ backend_test!(invalid_responses_and_the_event_log, |store: Store| async move {
     assert_eq!(called.userid, server.admin.id);
     assert_eq!(called.other.as_deref(), Some(r#"{"function":"local_test_bad_response"}"#));
 });
+
+backend_test!(every_token_and_user_check_of_spec_02_section_3, |store: Store| async move {
+    let server = site(store).await;
+    server.set_config("debug", "15").await;
+    let access = |debuginfo: &str| {
+        format!(
+            r#"{{"exception":"webservice_access_exception","errorcode":"accessexception","message":"Access control exception","debuginfo":"{debuginfo}"}}"#
+        )
+    };
+    let refused = |errorcode: &str, message: &str| {
+        format!(
+            r#"{{"exception":"core\\exception\\moodle_exception","errorcode":"{errorcode}","message":"{message}"}}"#
+        )
+    };
+    // A fresh user and token for each check, so that one check's state does not hide another's.
+    async fn user_and_token(
+        server: &TestServer,
+        name: &str,
+        adjust: fn(&mut portico_store::model::User),
+    ) -> (portico_store::model::User, String) {
+        let mut user = server.create_user(name, "Bob-pass-1").await;
+        let token = server.token(user.id).await;
+        adjust(&mut user);
+        server.store.update_user(&user).await.unwrap();
+        server.refresh();
+        (user, token)
+    }
+
+    // 2: an expired token is refused, and deleted.
+    let (_, token) = user_and_token(&server, "bob1", |_| {}).await;
+    let mut row = server.store.token_by_value(&token).await.unwrap().unwrap();
+    row.validuntil = Some(1);
+    server.store.update_token(&row).await.unwrap();
+    server.refresh();
+    assert_eq!(
+        get_item(&server, &token, &[("itemid", "1")]).await.1,
+        access("Invalid token - token expired - check validuntil time for the token")
+    );
+    assert!(server.store.token_by_value(&token).await.unwrap().is_none());
+
+    // 4: the token's IP restriction does not admit the client.
+    let (_, token) = user_and_token(&server, "bob2", |_| {}).await;
+    let mut row = server.store.token_by_value(&token).await.unwrap().unwrap();
+    row.iprestriction = Some("10.1.2.0/24".into());
+    server.store.update_token(&row).await.unwrap();
+    server.refresh();
+    assert_eq!(
+        get_item(&server, &token, &[("itemid", "1")]).await.1,
+        access("Invalid service - IP:127.0.0.1 is not supported - check this allowed user")
+    );
+    row.iprestriction = Some("127.0.0.1".into());
+    server.store.update_token(&row).await.unwrap();
+    server.refresh();
+    assert_eq!(get_item(&server, &token, &[("itemid", "1")]).await.0, 200);
+    assert!(!get_item(&server, &token, &[("itemid", "1")]).await.1.contains("exception"));
+
+    // 8, 9, 12: deleted, unconfirmed and nologin users.
+    let (user, token) = user_and_token(&server, "bob3", |user| user.deleted = 1).await;
+    let expected = refused(
+        "wsaccessuserdeleted",
+        &format!("Refused web service access for deleted username: {}", user.username),
+    );
+    assert_eq!(get_item(&server, &token, &[("itemid", "1")]).await.1, expected);
+    let (user, token) = user_and_token(&server, "bob4", |user| user.confirmed = 0).await;
+    let expected = refused(
+        "wsaccessuserunconfirmed",
+        &format!("Refused web service access for unconfirmed username: {}", user.username),
+    );
+    assert_eq!(get_item(&server, &token, &[("itemid", "1")]).await.1, expected);
+    let (user, token) = user_and_token(&server, "bob5", |user| user.auth = "nologin".into()).await;
+    let expected = refused(
+        "wsaccessusernologin",
+        &format!(
+            "Refused web service access for nologin authentication username: {}",
+            user.username
+        ),
+    );
+    assert_eq!(get_item(&server, &token, &[("itemid", "1")]).await.1, expected);
+
+    // 7: maintenance mode refuses users without moodle/site:maintenanceaccess.
+    let (_, token) = user_and_token(&server, "bob6", |_| {}).await;
+    server.set_config("maintenance_enabled", "1").await;
+    assert_eq!(
+        get_item(&server, &token, &[("itemid", "1")]).await.1,
+        r#"{"exception":"core\\exception\\moodle_exception","errorcode":"sitemaintenance","message":"The site is undergoing maintenance and is currently not available"}"#
+    );
+    server.set_config("maintenance_enabled", "0").await;
+
+    // 14: the protocol capability, taken away from the authenticated-user role.
+    server.store.set_role_capability(7, 1, "webservice/rest:use", 0, 0).await.unwrap();
+    server.refresh();
+    assert_eq!(
+        get_item(&server, &token, &[("itemid", "1")]).await.1,
+        access(
+            r"You are not allowed to use the rest protocol (missing capability: webservice\/rest:use)"
+        )
+    );
+});
