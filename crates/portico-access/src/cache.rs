@@ -54,6 +54,14 @@ pub trait Source: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<i64>, AccessError>> + Send;
     /// Whether a browser session exists.
     fn session_exists(&self, sid: &str) -> impl Future<Output = Result<bool, AccessError>> + Send;
+    /// Every site and plugin setting, and the site name.
+    fn settings(&self) -> impl Future<Output = Result<Settings, AccessError>> + Send;
+    /// The id of the context of `instance` at `level`, if it exists.
+    fn context_id(
+        &self,
+        level: i64,
+        instance: i64,
+    ) -> impl Future<Output = Result<Option<i64>, AccessError>> + Send;
     /// Applies the side effects of a decision.
     fn apply(
         &self,
@@ -61,6 +69,30 @@ pub trait Source: Send + Sync + 'static {
         now: i64,
         log: Option<LogstoreStandardLog>,
     ) -> impl Future<Output = Result<(), AccessError>> + Send;
+}
+
+/// A snapshot of the site's settings as functions read them: `config`, `config_plugins` and
+/// the site name (the site course's full name).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// `config`: name → value.
+    pub config: HashMap<String, String>,
+    /// `config_plugins`: (plugin, name) → value.
+    pub plugins: HashMap<(String, String), String>,
+    /// The site's full name.
+    pub site_name: String,
+}
+
+impl Settings {
+    /// The setting `name`, if set.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.config.get(name).map(String::as_str)
+    }
+
+    /// The plugin setting `plugin`/`name`, if set.
+    pub fn plugin(&self, plugin: &str, name: &str) -> Option<&str> {
+        self.plugins.get(&(plugin.to_owned(), name.to_owned())).map(String::as_str)
+    }
 }
 
 /// A change that may affect access decisions, as the change feed reports it.
@@ -87,6 +119,8 @@ struct Cached {
     users: HashMap<i64, Arc<UserFacts>>,
     services: HashMap<i64, Arc<ServiceEntry>>,
     paths: HashMap<i64, Arc<Vec<i64>>>,
+    settings: Option<Arc<Settings>>,
+    context_ids: HashMap<(i64, i64), i64>,
 }
 
 /// Allow or deny, for the server: token calls, capability checks, cache invalidation.
@@ -204,6 +238,8 @@ impl<S: Source> Access<S> {
                 cached.roles = None;
                 cached.functions = None;
                 cached.paths.clear();
+                cached.settings = None;
+                cached.context_ids.clear();
             }
             Invalidation::All => *cached = Cached::default(),
         }
@@ -259,7 +295,30 @@ impl<S: Source> Access<S> {
         Ok(token)
     }
 
-    pub(crate) async fn user(&self, id: i64) -> Result<Option<Arc<UserFacts>>, AccessError> {
+    /// Every site and plugin setting, from the cache.
+    pub async fn settings(&self) -> Result<Arc<Settings>, AccessError> {
+        if let Some(settings) = self.read().settings.clone() {
+            return Ok(settings);
+        }
+        let settings = Arc::new(self.source.settings().await?);
+        self.write().settings = Some(settings.clone());
+        Ok(settings)
+    }
+
+    /// The id of the context of `instance` at `level`, from the cache.
+    pub async fn context_id(&self, level: i64, instance: i64) -> Result<Option<i64>, AccessError> {
+        if let Some(id) = self.read().context_ids.get(&(level, instance)).copied() {
+            return Ok(Some(id));
+        }
+        let id = self.source.context_id(level, instance).await?;
+        if let Some(id) = id {
+            self.write().context_ids.insert((level, instance), id);
+        }
+        Ok(id)
+    }
+
+    /// A user with role assignments, from the cache.
+    pub async fn user(&self, id: i64) -> Result<Option<Arc<UserFacts>>, AccessError> {
         if let Some(user) = self.read().users.get(&id).cloned() {
             return Ok(Some(user));
         }
@@ -269,7 +328,8 @@ impl<S: Source> Access<S> {
         Ok(Some(user))
     }
 
-    pub(crate) async fn service(&self, id: i64) -> Result<Option<Arc<ServiceEntry>>, AccessError> {
+    /// A service with its functions and authorised users, from the cache.
+    pub async fn service(&self, id: i64) -> Result<Option<Arc<ServiceEntry>>, AccessError> {
         if let Some(service) = self.read().services.get(&id).cloned() {
             return Ok(Some(service));
         }
@@ -317,6 +377,14 @@ mod tests {
     }
 
     impl Source for Arc<Memory> {
+        async fn settings(&self) -> Result<Settings, AccessError> {
+            self.load();
+            Ok(Settings::default())
+        }
+        async fn context_id(&self, _: i64, instance: i64) -> Result<Option<i64>, AccessError> {
+            self.load();
+            Ok(Some(instance + 100))
+        }
         async fn site_config(&self) -> Result<SiteConfig, AccessError> {
             self.load();
             Ok(SiteConfig {

@@ -21,7 +21,7 @@ pub mod password;
 pub mod store_source;
 pub mod token;
 
-pub use cache::{Access, Invalidation, Source};
+pub use cache::{Access, Invalidation, Settings, Source};
 pub use decision::{AccessError, Caller, SiteConfig};
 pub use events::EventLog;
 pub use login::{LoginGrant, LoginRequest};

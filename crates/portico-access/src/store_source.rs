@@ -11,7 +11,7 @@ use std::sync::Arc;
 use portico_store::model::{CONTEXT_COURSE, ExternalToken, LogstoreStandardLog, SITEID};
 use portico_store::{ChangeKind, Store, StoreError};
 
-use crate::cache::{Access, Invalidation, Source};
+use crate::cache::{Access, Invalidation, Settings, Source};
 use crate::capability::{CapabilityInfo, RoleSnapshot, SiteRoles, parse_path};
 use crate::decision::{AccessError, Effects, ServiceEntry, SiteConfig, UserFacts};
 use crate::events::EventLog;
@@ -199,6 +199,26 @@ impl Source for StoreSource {
     async fn context_path(&self, contextid: i64) -> Result<Vec<i64>, AccessError> {
         let context = self.store.context_by_id(contextid).await?;
         Ok(context.and_then(|context| parse_path(context.path.as_deref()?)).unwrap_or_default())
+    }
+
+    async fn settings(&self) -> Result<Settings, AccessError> {
+        let plugins = self
+            .store
+            .list_all_plugin_config()
+            .await?
+            .into_iter()
+            .map(|row| ((row.plugin, row.name), row.value))
+            .collect();
+        let site_name = match self.store.site_name().await {
+            Ok(name) => name,
+            Err(StoreError::NotFound { .. }) => String::new(),
+            Err(error) => return Err(error.into()),
+        };
+        Ok(Settings { config: self.config().await?, plugins, site_name })
+    }
+
+    async fn context_id(&self, level: i64, instance: i64) -> Result<Option<i64>, AccessError> {
+        Ok(self.store.context_by_instance(level, instance).await?.map(|context| context.id))
     }
 
     async fn session_exists(&self, sid: &str) -> Result<bool, AccessError> {

@@ -7,7 +7,9 @@ use portico_macros::Describe;
 use portico_schema::{Exception, Valid};
 use portico_store::model::{CONTEXT_USER, SITEID};
 
-use crate::support::{config_or, fullname, is_siteadmin, plugin_config_or, user_picture_url};
+use crate::support::{
+    config, config_or, fullname, is_siteadmin, plugin_config_or, user_picture_url,
+};
 
 /// Return some site info / user info / list web service functions
 pub struct GetSiteInfo;
@@ -139,15 +141,17 @@ impl ExternalFunction for GetSiteInfo {
     type Returns = SiteInfo;
 
     async fn execute(context: &CallContext, _: Valid<Args>) -> Result<SiteInfo, CallError> {
-        let store = context.store()?;
+        // Everything here is read from the node's caches (settings, users, services, contexts),
+        // which the change feed keeps current: a warm call makes no database round trip.
+        let access = context.access()?;
         let userid = context.user_id();
-        let user = store
-            .user_by_id(userid)
+        let facts = access
+            .user(userid)
             .await?
-            .filter(|user| user.deleted == 0)
+            .filter(|facts| facts.user.deleted == 0)
             .ok_or_else(|| Exception::moodle("invaliduser", "error", "Invalid user"))?;
-        let site = store.course_by_id(SITEID).await?;
-        let sitename = site.map(|course| course.fullname).unwrap_or_default();
+        let user = &facts.user;
+        let sitename = access.settings().await?.site_name.clone();
         let version = config_or(context, "version", DEFAULT_VERSION).await?;
 
         // The function list, file flags, release and version exist only for token calls: an
@@ -157,18 +161,21 @@ impl ExternalFunction for GetSiteInfo {
             (None, None, None, None);
         if let Some(caller) = context.caller() {
             let registry = context.registry()?;
-            if let Some(service) = store.service_by_id(caller.serviceid).await? {
-                for row in store.service_functions(service.id).await? {
+            if let Some(entry) = access.service(caller.serviceid).await? {
+                let service = &entry.service;
+                let mut names: Vec<&String> = entry.functions.iter().collect();
+                names.sort_unstable();
+                for name in names {
                     // Functions this build does not implement are skipped, as Moodle skips
                     // functions of missing components.
-                    let Some(function) = registry.get(&row.functionname) else { continue };
+                    let Some(function) = registry.get(name) else { continue };
                     let component = function.info().component.as_ref();
                     let version = if component == "moodle" {
                         version.clone()
                     } else {
                         plugin_config_or(context, component, "version", &version).await?
                     };
-                    functions.push(FunctionEntry { name: row.functionname, version });
+                    functions.push(FunctionEntry { name: name.clone(), version });
                 }
                 downloadfiles = Some(service.downloadfiles);
                 uploadfiles = Some(service.uploadfiles);
@@ -179,7 +186,7 @@ impl ExternalFunction for GetSiteInfo {
 
         let mut advancedfeatures = Vec::new();
         for name in ADVANCED_FEATURES {
-            if let Some(value) = store.get_config(name).await? {
+            if let Some(value) = config(context, name).await? {
                 advancedfeatures.push(AdvancedFeature {
                     name: name.to_owned(),
                     value: value.trim().parse().unwrap_or(0),
@@ -192,8 +199,7 @@ impl ExternalFunction for GetSiteInfo {
             value: i64::from(strict),
         });
 
-        let usercontext = store.context_by_instance(CONTEXT_USER, userid).await?;
-        let usercontextid = usercontext.map_or(0, |usercontext| usercontext.id);
+        let usercontextid = access.context_id(CONTEXT_USER, userid).await?.unwrap_or(0);
         let usercanmanageownfiles =
             context.has_capability("moodle/user:manageownfiles", usercontextid).await?;
         let userquota =
@@ -223,9 +229,9 @@ impl ExternalFunction for GetSiteInfo {
             sitename,
             userpictureurl: user_picture_url(context, &user, "f1").await?,
             fullname: fullname(&user),
-            username: user.username,
-            firstname: user.firstname,
-            lastname: user.lastname,
+            username: user.username.clone(),
+            firstname: user.firstname.clone(),
+            lastname: user.lastname.clone(),
             lang,
             userid,
             siteurl: context.site().wwwroot.trim_end_matches('/').to_owned(),
@@ -250,7 +256,7 @@ impl ExternalFunction for GetSiteInfo {
             theme: Some(config_or(context, "theme", "boost").await?),
             limitconcurrentlogins: Some(limitconcurrentlogins),
             usersessionscount: if limitconcurrentlogins > 0 {
-                Some(store.count_user_sessions(userid).await?)
+                Some(context.store()?.count_user_sessions(userid).await?)
             } else {
                 None
             },

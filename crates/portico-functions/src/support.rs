@@ -105,7 +105,8 @@ pub async fn require_capability(
 
 /// The site administrators' ids (`$CFG->siteadmins`).
 pub async fn siteadmins(context: &CallContext) -> Result<Vec<i64>, CallError> {
-    let list = context.store()?.get_config("siteadmins").await?.unwrap_or_default();
+    let settings = context.access()?.settings().await?;
+    let list = settings.get("siteadmins").unwrap_or_default();
     Ok(list.split(',').filter_map(|id| id.trim().parse().ok()).collect())
 }
 
@@ -114,13 +115,20 @@ pub async fn is_siteadmin(context: &CallContext, userid: i64) -> Result<bool, Ca
     Ok(userid != 0 && siteadmins(context).await?.contains(&userid))
 }
 
-/// The site setting `name`, or `default` when it is not set.
+/// The site setting `name`, or `default` when it is not set (from the node's settings cache,
+/// which the change feed keeps current: no database round trip on a warm call).
 pub async fn config_or(
     context: &CallContext,
     name: &str,
     default: &str,
 ) -> Result<String, CallError> {
-    Ok(context.store()?.get_config(name).await?.unwrap_or_else(|| default.to_owned()))
+    let settings = context.access()?.settings().await?;
+    Ok(settings.get(name).unwrap_or(default).to_owned())
+}
+
+/// The site setting `name`, if set (from the node's settings cache).
+pub async fn config(context: &CallContext, name: &str) -> Result<Option<String>, CallError> {
+    Ok(context.access()?.settings().await?.get(name).map(str::to_owned))
 }
 
 /// The plugin setting `plugin`/`name`, or `default` when it is not set.
@@ -130,11 +138,8 @@ pub async fn plugin_config_or(
     name: &str,
     default: &str,
 ) -> Result<String, CallError> {
-    Ok(context
-        .store()?
-        .get_plugin_config(plugin, name)
-        .await?
-        .unwrap_or_else(|| default.to_owned()))
+    let settings = context.access()?.settings().await?;
+    Ok(settings.plugin(plugin, name).unwrap_or(default).to_owned())
 }
 
 /// `restricted_context_exception` (spec 02 §8.1 step 2).
@@ -219,16 +224,14 @@ pub async fn user_picture_url(
 ) -> Result<String, CallError> {
     let wwwroot = &context.site().wwwroot;
     let theme = config_or(context, "theme", "boost").await?;
-    if user.picture > 0 {
-        let store = context.store()?;
-        if let Some(usercontext) =
-            store.context_by_instance(portico_store::model::CONTEXT_USER, user.id).await?
-        {
-            return Ok(format!(
-                "{wwwroot}/pluginfile.php/{}/user/icon/{theme}/{size}?rev={}",
-                usercontext.id, user.picture
-            ));
-        }
+    if user.picture > 0
+        && let Some(usercontextid) =
+            context.access()?.context_id(portico_store::model::CONTEXT_USER, user.id).await?
+    {
+        return Ok(format!(
+            "{wwwroot}/pluginfile.php/{usercontextid}/user/icon/{theme}/{size}?rev={}",
+            user.picture
+        ));
     }
     let themerev = config_or(context, "themerev", "1").await?;
     Ok(format!("{wwwroot}/theme/image.php/{theme}/core/{themerev}/u/{size}"))

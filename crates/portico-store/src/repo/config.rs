@@ -96,4 +96,12 @@ impl Store {
         let rows = self.conn().await?.fetch_all("config_plugins", &sql, args![plugin]).await?;
         rows.iter().map(config_plugin_from).collect()
     }
+
+    /// Every plugin setting, ordered by plugin and name.
+    pub async fn list_all_plugin_config(&self) -> Result<Vec<ConfigPlugin>, StoreError> {
+        let sql =
+            self.sql("SELECT id, plugin, name, value FROM {config_plugins} ORDER BY plugin, name");
+        let rows = self.conn().await?.fetch_all("config_plugins", &sql, args![]).await?;
+        rows.iter().map(config_plugin_from).collect()
+    }
 }
