@@ -227,8 +227,8 @@ impl ExternalFunction for GetSiteInfo {
         };
         Ok(SiteInfo {
             sitename,
-            userpictureurl: user_picture_url(context, &user, "f1").await?,
-            fullname: fullname(&user),
+            userpictureurl: user_picture_url(context, user, "f1").await?,
+            fullname: fullname(user),
             username: user.username.clone(),
             firstname: user.firstname.clone(),
             lastname: user.lastname.clone(),
