@@ -3,7 +3,7 @@
 //! Append-only from Portico's side; events are built by their callers. This module must never
 //! store a token or password in an event.
 
-use crate::db::{Row, args};
+use crate::db::{Arg, Row, args};
 use crate::error::StoreError;
 use crate::model::LogstoreStandardLog;
 use crate::store::Store;
@@ -43,29 +43,7 @@ impl Store {
              userid, courseid, relateduserid, anonymous, other, timecreated, origin, ip, \
              realuserid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
-        let e = event;
-        let values = args![
-            &e.eventname,
-            &e.component,
-            &e.action,
-            &e.target,
-            &e.objecttable,
-            e.objectid,
-            &e.crud,
-            e.edulevel,
-            e.contextid,
-            e.contextlevel,
-            e.contextinstanceid,
-            e.userid,
-            e.courseid,
-            e.relateduserid,
-            e.anonymous,
-            &e.other,
-            e.timecreated,
-            &e.origin,
-            &e.ip,
-            e.realuserid
-        ];
+        let values = log_args(event);
         self.conn().await?.insert("logstore_standard_log", &sql, values).await
     }
 
@@ -84,28 +62,7 @@ impl Store {
         );
         let mut tx = self.begin().await?;
         for e in events {
-            let values = args![
-                &e.eventname,
-                &e.component,
-                &e.action,
-                &e.target,
-                &e.objecttable,
-                e.objectid,
-                &e.crud,
-                e.edulevel,
-                e.contextid,
-                e.contextlevel,
-                e.contextinstanceid,
-                e.userid,
-                e.courseid,
-                e.relateduserid,
-                e.anonymous,
-                &e.other,
-                e.timecreated,
-                &e.origin,
-                &e.ip,
-                e.realuserid
-            ];
+            let values = log_args(e);
             tx.execute("logstore_standard_log", &sql, values).await?;
         }
         tx.commit().await
@@ -126,4 +83,30 @@ impl Store {
             .await?;
         rows.iter().map(event_from).collect()
     }
+}
+
+/// The values of one event, in the column order of the insert statements above.
+fn log_args(e: &LogstoreStandardLog) -> Vec<Arg> {
+    args![
+        &e.eventname,
+        &e.component,
+        &e.action,
+        &e.target,
+        &e.objecttable,
+        e.objectid,
+        &e.crud,
+        e.edulevel,
+        e.contextid,
+        e.contextlevel,
+        e.contextinstanceid,
+        e.userid,
+        e.courseid,
+        e.relateduserid,
+        e.anonymous,
+        &e.other,
+        e.timecreated,
+        &e.origin,
+        &e.ip,
+        e.realuserid
+    ]
 }
