@@ -12,6 +12,7 @@ pub mod core_user_create_users;
 pub mod core_user_delete_users;
 pub mod core_user_get_users;
 pub mod core_user_get_users_by_field;
+pub mod core_user_update_users;
 pub mod core_webservice_get_site_info;
 pub mod support;
 pub mod tool_mobile_get_autologin_key;
@@ -28,6 +29,7 @@ pub fn register_all(registry: &mut Registry) {
     registry.add::<core_user_delete_users::DeleteUsers>();
     registry.add::<core_user_get_users::GetUsers>();
     registry.add::<core_user_get_users_by_field::GetUsersByField>();
+    registry.add::<core_user_update_users::UpdateUsers>();
     registry.add::<core_webservice_get_site_info::GetSiteInfo>();
     registry.add::<tool_mobile_get_autologin_key::GetAutologinKey>();
     registry.add::<tool_mobile_get_config::GetConfig>();

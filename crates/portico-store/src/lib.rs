@@ -22,4 +22,5 @@ pub use error::StoreError;
 pub use repo::role::NewRoleAssignment;
 pub use repo::user_delete::DeletedUser;
 pub use repo::user_search::{UserCriterion, UserField};
+pub use repo::user_update::UserUpdate;
 pub use store::{MigrationReport, Store, StoreOptions};

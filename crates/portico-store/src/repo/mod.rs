@@ -20,3 +20,4 @@ pub(crate) mod user;
 pub(crate) mod user_course;
 pub(crate) mod user_delete;
 pub(crate) mod user_search;
+pub(crate) mod user_update;

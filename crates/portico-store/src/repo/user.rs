@@ -70,7 +70,7 @@ pub(super) fn user_from(row: &Row) -> Result<User, StoreError> {
     })
 }
 
-fn user_args(user: &User) -> Vec<Arg> {
+pub(super) fn user_args(user: &User) -> Vec<Arg> {
     args![
         &user.auth,
         user.confirmed,
@@ -175,19 +175,7 @@ impl Store {
 
     /// Replaces every column of the user `user.id`.
     pub async fn update_user(&self, user: &User) -> Result<(), StoreError> {
-        let sql = self.sql(
-            "UPDATE {user} SET auth = ?, confirmed = ?, policyagreed = ?, deleted = ?, \
-             suspended = ?, mnethostid = ?, username = ?, password = ?, idnumber = ?, \
-             firstname = ?, lastname = ?, email = ?, emailstop = ?, phone1 = ?, phone2 = ?, \
-             institution = ?, department = ?, address = ?, city = ?, country = ?, lang = ?, \
-             calendartype = ?, theme = ?, timezone = ?, firstaccess = ?, lastaccess = ?, \
-             lastlogin = ?, currentlogin = ?, lastip = ?, secret = ?, picture = ?, \
-             description = ?, descriptionformat = ?, mailformat = ?, maildigest = ?, \
-             maildisplay = ?, autosubscribe = ?, trackforums = ?, timecreated = ?, \
-             timemodified = ?, trustbitmask = ?, imagealt = ?, lastnamephonetic = ?, \
-             firstnamephonetic = ?, middlename = ?, alternatename = ?, \
-             moodlenetprofile = ? WHERE id = ?",
-        );
+        let sql = self.update_user_sql();
         let mut values = user_args(user);
         values.push(Arg::from(user.id));
         let mut tx = self.begin().await?;
@@ -234,6 +222,23 @@ impl Store {
         self.record_change(&mut tx, ChangeKind::RoleAssignment, id).await?;
         self.record_change(&mut tx, ChangeKind::User, id).await?;
         tx.commit().await
+    }
+
+    /// The statement that replaces every column of one user (`user_args` then the id).
+    pub(super) fn update_user_sql(&self) -> std::sync::Arc<str> {
+        self.sql(
+            "UPDATE {user} SET auth = ?, confirmed = ?, policyagreed = ?, deleted = ?, \
+             suspended = ?, mnethostid = ?, username = ?, password = ?, idnumber = ?, \
+             firstname = ?, lastname = ?, email = ?, emailstop = ?, phone1 = ?, phone2 = ?, \
+             institution = ?, department = ?, address = ?, city = ?, country = ?, lang = ?, \
+             calendartype = ?, theme = ?, timezone = ?, firstaccess = ?, lastaccess = ?, \
+             lastlogin = ?, currentlogin = ?, lastip = ?, secret = ?, picture = ?, \
+             description = ?, descriptionformat = ?, mailformat = ?, maildigest = ?, \
+             maildisplay = ?, autosubscribe = ?, trackforums = ?, timecreated = ?, \
+             timemodified = ?, trustbitmask = ?, imagealt = ?, lastnamephonetic = ?, \
+             firstnamephonetic = ?, middlename = ?, alternatename = ?, \
+             moodlenetprofile = ? WHERE id = ?",
+        )
     }
 
     async fn update_user_with(
