@@ -317,6 +317,18 @@ mod tests {
     backend_test!(update_users_changes_fields_and_password, |store: Store| async move {
         let site = TestSite::install(store).await;
         let ann = site.user("ann").await;
+        let session = portico_store::model::Session {
+            id: 0,
+            state: 0,
+            sid: "annsession".to_owned(),
+            userid: ann.id,
+            sessdata: None,
+            timecreated: 1,
+            timemodified: 1,
+            firstip: None,
+            lastip: None,
+        };
+        site.store().create_session(&session).await.unwrap();
         let caller = site.custom_caller(site.admin.id, &[NAME]).await;
         let args = format!(
             "users[0][id]={}&users[0][firstname]=Anna&users[0][email]=anna@example.com\
@@ -337,6 +349,8 @@ mod tests {
         assert!(verify_password("Passw0rd!", &stored.password, &policy).is_none());
         let preference = site.store().get_user_preference(ann.id, "htmleditor").await.unwrap();
         assert_eq!(preference.as_deref(), Some("textarea"));
+        // Suspending ends the user's browser sessions.
+        assert_eq!(site.store().count_user_sessions(ann.id).await.unwrap(), 0);
     });
 
     backend_test!(update_users_skips_with_warnings, |store: Store| async move {
