@@ -10,7 +10,7 @@ use portico_schema::param::clean;
 use portico_schema::{Exception, ParamType, Valid, Value};
 use portico_store::model::{MNET_LOCALHOST_ID, SYSTEM_CONTEXT_ID};
 
-use crate::support::{require_capability, validate_context};
+use crate::support::{config_or, require_capability, validate_context};
 
 /// Create users.
 pub struct CreateUsers;
@@ -157,8 +157,7 @@ impl ExternalFunction for CreateUsers {
         validate_context(context, &store.system_context().await?).await?;
         require_capability(context, "moodle/user:create", SYSTEM_CONTEXT_ID).await?;
         let site = context.site();
-        let allow_same_email =
-            store.get_config("allowaccountssameemail").await?.as_deref() == Some("1");
+        let allow_same_email = config_or(context, "allowaccountssameemail", "0").await? == "1";
         let mut batch = Vec::new();
         // Users of this batch count as existing for the later ones, as they would inside
         // Moodle's transaction.

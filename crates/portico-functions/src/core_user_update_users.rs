@@ -14,22 +14,13 @@ use portico_schema::{ParamType, Valid, Value};
 use portico_store::UserUpdate;
 use portico_store::model::{MNET_LOCALHOST_ID, SYSTEM_CONTEXT_ID};
 
+use crate::core_user_create_users::CustomField;
 use crate::support::{Warning, config_or, is_siteadmin, require_capability, validate_context};
 
 /// Update users.
 pub struct UpdateUsers;
 
-/// A custom profile field value.
-#[derive(Debug, Describe)]
-pub struct CustomField {
-    /// The name of the custom field
-    #[describe(param = AlphaNumExt)]
-    pub r#type: String,
-    /// The value of the custom field
-    pub value: String,
-}
-
-/// A user preference.
+/// A user preference (here, unlike `core_user_create_users`, the name is `PARAM_ALPHANUMEXT`).
 #[derive(Debug, Describe)]
 pub struct Preference {
     /// The name of the preference
