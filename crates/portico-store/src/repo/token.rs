@@ -5,7 +5,7 @@
 //! `lastaccess` updates are not reported: they change no access decision.
 
 use crate::change::ChangeKind;
-use crate::db::{Row, args};
+use crate::db::{Arg, Row, args};
 use crate::error::StoreError;
 use crate::model::ExternalToken;
 use crate::store::Store;
@@ -44,22 +44,7 @@ impl Store {
              externalserviceid, sid, contextid, creatorid, iprestriction, validuntil, \
              timecreated, lastaccess, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
-        let t = token;
-        let values = args![
-            &t.token,
-            &t.privatetoken,
-            t.tokentype,
-            t.userid,
-            t.externalserviceid,
-            &t.sid,
-            t.contextid,
-            t.creatorid,
-            &t.iprestriction,
-            t.validuntil,
-            t.timecreated,
-            t.lastaccess,
-            &t.name
-        ];
+        let values = token_args(token);
         let mut tx = self.begin().await?;
         let id = tx.insert("external_token", &sql, values).await?;
         self.record_change(&mut tx, ChangeKind::Token, id).await?;
@@ -139,22 +124,8 @@ impl Store {
              validuntil = ?, timecreated = ?, lastaccess = ?, name = ? WHERE id = ?",
         );
         let t = token;
-        let values = args![
-            &t.token,
-            &t.privatetoken,
-            t.tokentype,
-            t.userid,
-            t.externalserviceid,
-            &t.sid,
-            t.contextid,
-            t.creatorid,
-            &t.iprestriction,
-            t.validuntil,
-            t.timecreated,
-            t.lastaccess,
-            &t.name,
-            t.id
-        ];
+        let mut values = token_args(t);
+        values.push(Arg::from(t.id));
         let mut tx = self.begin().await?;
         if tx.execute("external_token", &sql, values).await? == 0 {
             return Err(StoreError::NotFound { entity: "external_token", id: t.id });
@@ -219,4 +190,23 @@ impl Store {
         let values = args![now, id, now.saturating_sub(min_interval)];
         Ok(self.conn().await?.execute("external_token", &sql, values).await? > 0)
     }
+}
+
+/// The values of a token, in the column order of the insert and update statements above.
+fn token_args(t: &ExternalToken) -> Vec<Arg> {
+    args![
+        &t.token,
+        &t.privatetoken,
+        t.tokentype,
+        t.userid,
+        t.externalserviceid,
+        &t.sid,
+        t.contextid,
+        t.creatorid,
+        &t.iprestriction,
+        t.validuntil,
+        t.timecreated,
+        t.lastaccess,
+        &t.name
+    ]
 }
