@@ -14,6 +14,7 @@ pub mod core_user_get_users;
 pub mod core_user_get_users_by_field;
 pub mod core_user_update_users;
 pub mod core_webservice_get_site_info;
+pub mod fixtures;
 pub mod support;
 pub mod tool_mobile_get_autologin_key;
 pub mod tool_mobile_get_config;

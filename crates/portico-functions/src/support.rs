@@ -241,3 +241,33 @@ pub async fn user_picture_url(
 pub fn fullname(user: &portico_store::model::User) -> String {
     format!("{} {}", user.firstname, user.lastname)
 }
+
+/// The enrolment instances a new course gets (Moodle's `add_default_instance` of each enabled
+/// plugin, in `enrol_plugins_enabled` order, for plugins whose `defaultenrol` is on): manual
+/// enabled with the student role, guest disabled, self disabled with the student role; cohort
+/// sync adds none. Plugin settings `enrol_<name>/defaultenrol`, `status` and `roleid` override
+/// these defaults.
+pub fn default_enrols(settings: &portico_access::Settings) -> Vec<portico_store::DefaultEnrol> {
+    let enabled = settings.get("enrol_plugins_enabled").unwrap_or("manual,guest,self,cohort");
+    enabled
+        .split(',')
+        .map(str::trim)
+        .filter_map(|name| {
+            let (defaultenrol, status, roleid) = match name {
+                "manual" => (1, 0, 5),
+                "guest" => (1, 1, 0),
+                "self" => (1, 1, 5),
+                _ => return None,
+            };
+            let plugin = format!("enrol_{name}");
+            let setting = |key: &str, default: i64| {
+                settings.plugin(&plugin, key).and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+            };
+            (setting("defaultenrol", defaultenrol) == 1).then(|| portico_store::DefaultEnrol {
+                enrol: name.to_owned(),
+                status: setting("status", status),
+                roleid: setting("roleid", roleid),
+            })
+        })
+        .collect()
+}

@@ -12,7 +12,8 @@ use portico_engine::{CallContext, CallSettings, Portico, invoke};
 use portico_schema::{Exception, SiteSettings, Value};
 use portico_store::Store;
 use portico_store::model::{
-    EXTERNAL_TOKEN_PERMANENT, ExternalService, ExternalToken, SYSTEM_CONTEXT_ID, User,
+    Course, CourseCategory, EXTERNAL_TOKEN_PERMANENT, ExternalService, ExternalToken,
+    SYSTEM_CONTEXT_ID, User,
 };
 use portico_wire::form::{FormLimits, parse_body};
 
@@ -54,6 +55,29 @@ impl TestSite {
             &format!("{username}@example.com"),
         );
         self.store().create_user(&user).await.expect("the user is created")
+    }
+
+    /// Creates a visible top-level category `name` (or below `parent`).
+    pub(crate) async fn category(&self, name: &str, parent: i64) -> CourseCategory {
+        crate::fixtures::category(self.store(), name, parent)
+            .await
+            .expect("the category is created")
+    }
+
+    /// Creates a visible course `shortname` in `category` with Moodle's default sections and
+    /// enrolment instances.
+    pub(crate) async fn course(&self, shortname: &str, category: i64) -> Course {
+        self.node.access.invalidate(&portico_access::Invalidation::All);
+        crate::fixtures::course(&self.node, shortname, category)
+            .await
+            .expect("the course is created")
+    }
+
+    /// Enrols `userid` in `courseid` through its manual instance with role `roleid`.
+    pub(crate) async fn enrol(&self, userid: i64, courseid: i64, roleid: i64) {
+        crate::fixtures::enrol(self.store(), userid, courseid, roleid)
+            .await
+            .expect("the user is enrolled");
     }
 
     /// A caller with a token of the mobile service.
@@ -155,4 +179,47 @@ pub(crate) fn field(value: &Value, key: &str) -> Value {
         Value::Array(array) => array.get_str(key).cloned().unwrap_or(Value::Null),
         _ => Value::Null,
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use portico_store::Store;
+    use portico_store::model::CONTEXT_COURSE;
+    use portico_testkit::backend_test;
+
+    use super::TestSite;
+
+    backend_test!(
+        fixtures_create_a_course_with_sections_and_enrolments,
+        |store: Store| async move {
+            let site = TestSite::install(store).await;
+            let category = site.category("Science", 0).await;
+            let first = site.course("BIO1", category.id).await;
+            let second = site.course("BIO2", category.id).await;
+            // Moodle puts a new course first in its category.
+            let first = site.store().course_by_id(first.id).await.unwrap().unwrap();
+            assert_eq!((second.sortorder, first.sortorder), (20_001, 20_002));
+            let category = site.store().category_by_id(category.id).await.unwrap().unwrap();
+            assert_eq!(category.coursecount, 2);
+            let instances = site.store().enrol_instances(first.id).await.unwrap();
+            let summary: Vec<(&str, i64, Option<i64>)> =
+                instances.iter().map(|e| (e.enrol.as_str(), e.status, e.roleid)).collect();
+            assert_eq!(
+                summary,
+                [("manual", 0, Some(5)), ("guest", 1, Some(0)), ("self", 1, Some(5))]
+            );
+            let student = site.user("student").await;
+            site.enrol(student.id, first.id, 5).await;
+            site.enrol(student.id, first.id, 5).await;
+            assert!(
+                site.store().is_enrolled(first.id, student.id, true, crate::now()).await.unwrap()
+            );
+            let context =
+                site.store().context_by_instance(CONTEXT_COURSE, first.id).await.unwrap().unwrap();
+            let assignments = site.store().role_assignments_in_context(context.id).await.unwrap();
+            assert_eq!(assignments.len(), 1);
+            let found = site.store().course_by_shortname("BIO1").await.unwrap().unwrap();
+            assert_eq!(found.id, first.id);
+        }
+    );
 }

@@ -26,6 +26,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, name: "web services, sessions and event log", sql: WEB_SERVICE_TABLES },
     Migration { version: 3, name: "portico change log", sql: PORTICO_TABLES },
     Migration { version: 4, name: "install data", sql: INSTALL_DATA },
+    Migration {
+        version: 5,
+        name: "course sections, favourites, allow-assign matrix",
+        sql: COURSE_TABLES,
+    },
 ];
 
 /// The bookkeeping table; created outside the numbered migrations.
@@ -621,4 +626,86 @@ INSERT INTO {config} (name, value) VALUES ('lockoutwindow', '1800');
 INSERT INTO {config} (name, value) VALUES ('lockoutduration', '1800');
 INSERT INTO {config} (name, value) VALUES ('passwordchangetokendeletion', '0');
 INSERT INTO {config} (name, value) VALUES ('contextlocking', '0');
+";
+
+// Tables the course, enrolment and mobile functions read (spec 04 §5, 05 §2.3), with the data
+// Moodle installs in them: the default allow-assign matrix, the site course's general section
+// and the enabled enrolment plugins.
+const COURSE_TABLES: &str = "
+CREATE TABLE {course_sections} (
+    @ID@,
+    course BIGINT NOT NULL DEFAULT 0,
+    section BIGINT NOT NULL DEFAULT 0,
+    name VARCHAR(255),
+    summary TEXT,
+    summaryformat SMALLINT NOT NULL DEFAULT 0,
+    sequence TEXT,
+    visible SMALLINT NOT NULL DEFAULT 1,
+    availability TEXT,
+    component VARCHAR(100),
+    itemid BIGINT,
+    timemodified BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX {course_sections}_cousec_uix ON {course_sections} (course, section);
+
+CREATE TABLE {course_format_options} (
+    @ID@,
+    courseid BIGINT NOT NULL,
+    format VARCHAR(21) NOT NULL DEFAULT '',
+    sectionid BIGINT NOT NULL DEFAULT 0,
+    name VARCHAR(100) NOT NULL DEFAULT '',
+    value TEXT
+);
+CREATE UNIQUE INDEX {course_format_options}_couforsecnam_uix ON {course_format_options} (courseid, format, sectionid, name);
+
+CREATE TABLE {favourite} (
+    @ID@,
+    component VARCHAR(100) NOT NULL,
+    itemtype VARCHAR(100) NOT NULL,
+    itemid BIGINT NOT NULL,
+    contextid BIGINT NOT NULL,
+    userid BIGINT NOT NULL,
+    ordering BIGINT,
+    timecreated BIGINT NOT NULL,
+    timemodified BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX {favourite}_comiteiteconuse_uix ON {favourite} (component, itemtype, itemid, contextid, userid);
+CREATE INDEX {favourite}_con_ix ON {favourite} (contextid);
+CREATE INDEX {favourite}_use_ix ON {favourite} (userid);
+
+CREATE TABLE {user_lastaccess} (
+    @ID@,
+    userid BIGINT NOT NULL DEFAULT 0,
+    courseid BIGINT NOT NULL DEFAULT 0,
+    timeaccess BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX {user_lastaccess}_usecou_uix ON {user_lastaccess} (userid, courseid);
+CREATE INDEX {user_lastaccess}_cou_ix ON {user_lastaccess} (courseid);
+
+CREATE TABLE {role_allow_assign} (
+    @ID@,
+    roleid BIGINT NOT NULL DEFAULT 0,
+    allowassign BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX {role_allow_assign}_rolall_uix ON {role_allow_assign} (roleid, allowassign);
+CREATE INDEX {role_allow_assign}_all_ix ON {role_allow_assign} (allowassign);
+
+CREATE TABLE {role_names} (
+    @ID@,
+    roleid BIGINT NOT NULL DEFAULT 0,
+    contextid BIGINT NOT NULL DEFAULT 0,
+    name VARCHAR(255) NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX {role_names}_rolcon_uix ON {role_names} (roleid, contextid);
+
+INSERT INTO {role_allow_assign} (roleid, allowassign) VALUES (1, 1);
+INSERT INTO {role_allow_assign} (roleid, allowassign) VALUES (1, 2);
+INSERT INTO {role_allow_assign} (roleid, allowassign) VALUES (1, 3);
+INSERT INTO {role_allow_assign} (roleid, allowassign) VALUES (1, 4);
+INSERT INTO {role_allow_assign} (roleid, allowassign) VALUES (1, 5);
+INSERT INTO {role_allow_assign} (roleid, allowassign) VALUES (3, 4);
+INSERT INTO {role_allow_assign} (roleid, allowassign) VALUES (3, 5);
+INSERT INTO {course_sections} (course, section, name, summary, summaryformat, sequence, visible, timemodified)
+    VALUES (1, 0, NULL, '', 1, '', 1, 0);
+INSERT INTO {config} (name, value) VALUES ('enrol_plugins_enabled', 'manual,guest,self,cohort');
 ";

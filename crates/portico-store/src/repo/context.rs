@@ -48,7 +48,7 @@ impl Store {
         self.context_by_instance_in(&mut conn, contextlevel, instanceid).await
     }
 
-    async fn context_by_instance_in(
+    pub(crate) async fn context_by_instance_in(
         &self,
         conn: &mut Conn,
         contextlevel: i64,

@@ -4,6 +4,7 @@
 //! tables except inside a transaction that Moodle's semantics require (deleting a user deletes
 //! its tokens).
 
+pub(crate) mod category;
 pub(crate) mod config;
 pub(crate) mod context;
 #[macro_use]
