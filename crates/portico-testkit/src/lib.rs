@@ -153,6 +153,31 @@ where
     }
 }
 
+/// Creates an empty database on the PostgreSQL server `server` (a URL) and returns its URL,
+/// for benchmarks that manage their own store; drop it with [`drop_postgres_database`].
+pub async fn create_postgres_database(server: &str) -> String {
+    let database = format!("portico_bench_{:016x}", random());
+    let mut admin =
+        PgConnection::connect(server).await.expect("the PostgreSQL server is reachable");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
+        .execute(&mut admin)
+        .await
+        .expect("the database can be created");
+    with_database(server, &database)
+}
+
+/// Drops the database of `url` made by [`create_postgres_database`] on `server`.
+pub async fn drop_postgres_database(server: &str, url: &str) {
+    let database = url.rsplit('/').next().unwrap_or_default().split('?').next().unwrap_or_default();
+    let mut admin =
+        PgConnection::connect(server).await.expect("the PostgreSQL server is reachable");
+    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await;
+}
+
 /// `url` with its database name replaced by `database`.
 fn with_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {
