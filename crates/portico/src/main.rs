@@ -10,6 +10,7 @@
 //! that does not parse, 3 `config get` of a setting that does not exist (as `cfg.php`).
 
 mod config;
+mod demo;
 mod functions;
 mod input;
 mod serve;
@@ -113,8 +114,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(command) => {
             // Checked before the database is touched, so a bad option changes nothing.
             let settings = command.serve.resolve(data, &file)?;
-            let store = site::open(&settings.data, &registry).await?;
-            serve::run(store, registry, &settings).await?;
+            let (store, new_site) = site::open_site(&settings.data, &registry).await?;
+            let demo = command.demo.then_some(serve::Demo { new_site });
+            serve::run(store, registry, &settings, demo).await?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Admin(command) => command,

@@ -24,6 +24,16 @@ use crate::site::{ADMIN_PASSWORD_VAR, ADMIN_USERNAME};
 pub(crate) struct ServeCommand {
     #[command(flatten)]
     pub(crate) serve: ServeArgs,
+    /// On a new (empty) database, also create a small demo site (a category, three courses, a
+    /// teacher and four students, a group and a cohort) and print its logins.
+    #[arg(long)]
+    pub(crate) demo: bool,
+}
+
+/// `--demo` was given.
+pub(crate) struct Demo {
+    /// The site was set up in this run, so the demo may be created.
+    pub(crate) new_site: bool,
 }
 
 /// Serves `store` with `registry`'s functions as `settings` say, until a shutdown signal.
@@ -31,6 +41,7 @@ pub(crate) async fn run(
     store: Store,
     registry: Registry,
     settings: &ServeSettings,
+    demo: Option<Demo>,
 ) -> anyhow::Result<()> {
     portico_engine::install::sync_functions(&store, &registry)
         .await
@@ -44,8 +55,27 @@ pub(crate) async fn run(
         None => normalise_public_url(&format!("http://{address}"))?,
     };
     let node = Portico::new(store.clone(), registry);
+    let demo_logins = match demo {
+        None => None,
+        Some(Demo { new_site: true }) => {
+            crate::demo::create(&node).await.context("cannot create the demo site")?;
+            Some(crate::demo::logins())
+        }
+        Some(Demo { new_site: false }) if crate::demo::exists(&store).await? => {
+            Some(crate::demo::logins())
+        }
+        Some(Demo { new_site: false }) => {
+            println!(
+                "--demo: the demo site is only created on an empty database; this site has no demo"
+            );
+            None
+        }
+    };
     let router = portico_protocol::router(node, ServerConfig::new(public_url.clone()));
     announce(address, &public_url);
+    for line in demo_logins.iter().flatten() {
+        println!("{line}");
+    }
     tracing::info!(%address, %public_url, "serving");
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -32,6 +32,14 @@ pub(crate) fn registry() -> Registry {
 /// Opens the store of `settings`, brings its schema up to date and, on an empty database, sets
 /// the site up with `registry`'s functions.
 pub(crate) async fn open(settings: &DataSettings, registry: &Registry) -> anyhow::Result<Store> {
+    Ok(open_site(settings, registry).await?.0)
+}
+
+/// As [`open`]; also says whether the site was set up by this call (the database was empty).
+pub(crate) async fn open_site(
+    settings: &DataSettings,
+    registry: &Registry,
+) -> anyhow::Result<(Store, bool)> {
     if settings.default_database {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
             format!("cannot create the data directory {}", settings.data_dir.display())
@@ -44,10 +52,11 @@ pub(crate) async fn open(settings: &DataSettings, registry: &Registry) -> anyhow
     if !report.applied.is_empty() {
         tracing::info!(from = report.from, to = report.to, "database schema migrated");
     }
-    if !is_installed(&store).await? {
+    let new_site = !is_installed(&store).await?;
+    if new_site {
         install_site(&store, registry).await?;
     }
-    Ok(store)
+    Ok((store, new_site))
 }
 
 /// The first-run setup: the administrator's password comes from [`ADMIN_PASSWORD_VAR`] or is
