@@ -1,5 +1,6 @@
 //! What a function body can see of the call it serves.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use portico_access::{Access, Caller, StoreSource};
@@ -41,6 +42,31 @@ impl Default for CallSettings {
     }
 }
 
+/// What a function may know of the HTTP request behind its call (spec 04 §3.4 needs them):
+/// none for calls made in-process.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestFacts {
+    /// The `User-Agent` header, empty when absent.
+    pub user_agent: String,
+    /// The client's address.
+    pub client_ip: Option<IpAddr>,
+    /// The top-level names of the query-string parameters (`$_GET`'s keys).
+    pub query_names: Vec<String>,
+}
+
+impl RequestFacts {
+    /// Moodle's `core_useragent::is_moodle_app`: the user agent names the Moodle app
+    /// (`MoodleMobile`, any case).
+    pub fn is_moodle_app(&self) -> bool {
+        self.user_agent.to_ascii_lowercase().contains("moodlemobile")
+    }
+
+    /// Whether the query string carried the parameter `name` (`isset($_GET[name])`).
+    pub fn in_query(&self, name: &str) -> bool {
+        self.query_names.iter().any(|query| query == name)
+    }
+}
+
 /// The context of one call: who calls, on which site, with which output settings, and the
 /// node's store, access checks and functions.
 #[derive(Clone)]
@@ -50,13 +76,14 @@ pub struct CallContext {
     settings: CallSettings,
     node: Option<Portico>,
     caller: Option<Caller>,
+    request: Option<Arc<RequestFacts>>,
 }
 
 impl CallContext {
     /// A call by `user_id` (`0`: nobody is logged in) on `site`, with no database behind it
     /// (for pure functions and tests); see [`CallContext::with_node`].
     pub fn new(site: Arc<SiteSettings>, user_id: i64, settings: CallSettings) -> CallContext {
-        CallContext { site, user_id, settings, node: None, caller: None }
+        CallContext { site, user_id, settings, node: None, caller: None, request: None }
     }
 
     /// The same context on a running node.
@@ -70,6 +97,17 @@ impl CallContext {
         self.user_id = caller.userid;
         self.caller = Some(caller);
         self
+    }
+
+    /// The same context for a call that arrived over HTTP with `facts`.
+    pub fn with_request(mut self, facts: RequestFacts) -> CallContext {
+        self.request = Some(Arc::new(facts));
+        self
+    }
+
+    /// The HTTP request behind this call, if it came over HTTP.
+    pub fn request(&self) -> Option<&RequestFacts> {
+        self.request.as_deref()
     }
 
     /// The site's settings.

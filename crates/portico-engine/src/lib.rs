@@ -15,7 +15,7 @@ pub mod node;
 pub mod pipeline;
 pub mod registry;
 
-pub use context::{CallContext, CallSettings};
+pub use context::{CallContext, CallSettings, RequestFacts};
 pub use error::CallError;
 pub use function::{
     BoxFuture, CallKind, DeclarationError, ExternalFunction, Function, FunctionInfo,

@@ -59,9 +59,13 @@ impl ExternalFunction for GetAutologinKey {
         let store = context.store()?;
         let system = store.system_context().await?;
         validate_context(context, &system).await?;
-        // FIXME(#5): Moodle first requires the mobile app's user agent (`apprequired`) and
-        // refuses a private token sent in the query string; the call context does not carry
-        // the request's headers or parameter sources yet.
+        // Only the Moodle app may ask (a call made in-process has no request to judge).
+        if context.request().is_some_and(|request| !request.is_moodle_app()) {
+            return Err(tool_mobile_error(
+                "apprequired",
+                "This functionality is only available when accessed via the Moodle mobile or desktop app.",
+            ));
+        }
         let enabled = config_or(context, "enablewebservices", "0").await? == "1"
             && config_or(context, "enablemobilewebservice", "0").await? == "1";
         if !enabled {
@@ -91,7 +95,8 @@ impl ExternalFunction for GetAutologinKey {
                 "Invalid private token. Token should not be empty or passed via GET parameter.",
             )
         };
-        if privatetoken.is_empty() {
+        let in_query = context.request().is_some_and(|request| request.in_query("privatetoken"));
+        if privatetoken.is_empty() || in_query {
             return Err(invalid_private_token());
         }
         let now = crate::now();
@@ -136,15 +141,16 @@ impl ExternalFunction for GetAutologinKey {
         if !matches {
             return Err(invalid_private_token());
         }
-        // FIXME(#5): Moodle restricts the key to the caller's IP address, which the call
-        // context does not carry yet.
+        // The key only works from the address that asked for it.
+        let iprestriction =
+            context.request().and_then(|request| request.client_ip).map(|ip| ip.to_string());
         let key = UserPrivateKey {
             id: 0,
             script: "tool_mobile".to_owned(),
             value: generate_token(),
             userid,
             instance: None,
-            iprestriction: None,
+            iprestriction,
             validuntil: Some(now + LOGIN_KEY_TTL),
             timecreated: Some(now),
         };

@@ -192,8 +192,9 @@ async fn run(
     }
     // AJAX output settings are fixed (spec 01 §5.2): filters on, file URLs to `pluginfile.php`.
     let settings = CallSettings { filter: true, file: "pluginfile.php", ..CallSettings::default() };
-    let context =
-        CallContext::new(site.settings.clone(), userid, settings).with_node(state.node.clone());
+    let context = CallContext::new(site.settings.clone(), userid, settings)
+        .with_node(state.node.clone())
+        .with_request(incoming.facts());
     Ok(invoke(function.as_ref(), &context, request.args.clone())
         .await
         .map_err(|error| error.to_exception()))

@@ -141,7 +141,8 @@ async fn run<P: Protocol>(
     ));
     let context = CallContext::new(site.settings.clone(), caller.userid, call.settings)
         .with_node(node.clone())
-        .with_caller(caller);
+        .with_caller(caller)
+        .with_request(incoming.facts());
     let value = invoke(function.as_ref(), &context, call.args)
         .await
         .map_err(|error| Failure::Exception(error.to_exception()))?;

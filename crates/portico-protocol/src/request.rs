@@ -39,6 +39,22 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
+    /// What the function being called may know of this request.
+    pub(crate) fn facts(&self) -> portico_engine::RequestFacts {
+        let user_agent = self.headers.get(axum::http::header::USER_AGENT);
+        portico_engine::RequestFacts {
+            user_agent: user_agent
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                .unwrap_or_default(),
+            client_ip: Some(self.client_ip),
+            query_names: self
+                .query
+                .keys()
+                .map(|key| String::from_utf8_lossy(&key.to_php_string()).into_owned())
+                .collect(),
+        }
+    }
+
     /// Reads `request`: the query string, the body within the limit, the form parameters.
     pub(crate) async fn read(request: Request, limits: &Limits) -> Incoming {
         let (parts, body) = request.into_parts();

@@ -113,10 +113,13 @@ impl Site {
     }
 }
 
-/// Asserts `answer` is the Moodle error `errorcode` (with `exception` class `class`) and
-/// returns its message.
-pub fn assert_error(answer: &Json, class: &str, errorcode: &str) -> String {
-    assert_eq!(answer["exception"], class, "{answer}");
+/// Asserts `answer` is the Moodle error `errorcode` of the PHP class `class` (its short name, e.g.
+/// `moodle_exception`; the wire carries the name Moodle 4.5 gives it, e.g.
+/// `core\exception\moodle_exception`) and returns its message.
+pub fn assert_error(answer: &Json, class: &'static str, errorcode: &str) -> String {
+    let exception = portico_schema::Exception::new(class, "", "", "");
+    let expected = exception.class_name(portico_schema::ClassNaming::Namespaced);
+    assert_eq!(answer["exception"], expected.as_ref(), "{answer}");
     assert_eq!(answer["errorcode"], errorcode, "{answer}");
     answer["message"].as_str().unwrap_or_default().to_owned()
 }

@@ -2,7 +2,8 @@
 //! service's.
 
 use portico_store::Store;
-use portico_testkit::backend_test;
+use portico_testkit::{TestServer, backend_test};
+use serde_json::Value as Json;
 
 use crate::Site;
 
@@ -19,4 +20,39 @@ backend_test!(site_info_lists_exactly_the_services_functions, |store: Store| asy
     assert!(xml.contains("<KEY name=\"username\"><VALUE>ann</VALUE>"), "{xml}");
     let denied = site.json(&token, "core_user_get_users", &[("criteria[0][key]", "id")]).await;
     crate::assert_error(&denied, "webservice_access_exception", "accessexception");
+});
+
+backend_test!(autologin_keys_are_for_the_app_only, |store: Store| async move {
+    let server = TestServer::start_with(store, portico_functions::registry(), |config| {
+        config.public_url = "https://portico.example".to_owned();
+    })
+    .await;
+    let user = server.create_user("ann", "Passw0rd!").await;
+    let token = server.token(user.id).await;
+    let private = server.store.token_by_value(&token).await.unwrap().unwrap().privatetoken.unwrap();
+    let url = server.url("/webservice/rest/server.php");
+    let form = [
+        ("wstoken", token.as_str()),
+        ("wsfunction", "tool_mobile_get_autologin_key"),
+        ("moodlewsrestformat", "json"),
+        ("privatetoken", private.as_str()),
+    ];
+    let call = |agent: &'static str, query: &'static str| {
+        server.client().post(format!("{url}{query}")).header("User-Agent", agent).form(&form).send()
+    };
+    let answer: Json = call("Mozilla/5.0", "").await.unwrap().json().await.unwrap();
+    let message = crate::assert_error(&answer, "moodle_exception", "apprequired");
+    assert_eq!(
+        message,
+        "This functionality is only available when accessed via the Moodle mobile or desktop app."
+    );
+    let app = "Mozilla/5.0 (Linux; Android 14) MoodleMobile 4.4.0";
+    let answer: Json = call(app, "?privatetoken=x").await.unwrap().json().await.unwrap();
+    crate::assert_error(&answer, "moodle_exception", "invalidprivatetoken");
+    // The refused attempt above did not start the waiting time: it failed before the check.
+    let answer: Json = call(app, "").await.unwrap().json().await.unwrap();
+    assert_eq!(answer["autologinurl"], "https://portico.example/admin/tool/mobile/autologin.php");
+    let key = server.store.user_private_key("tool_mobile", user.id).await.unwrap().unwrap();
+    assert_eq!(answer["key"], key.value.as_str());
+    assert_eq!(key.iprestriction.as_deref(), Some("127.0.0.1"));
 });
