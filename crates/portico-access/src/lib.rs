@@ -18,6 +18,7 @@ pub mod events;
 pub mod ip;
 pub mod login;
 pub mod password;
+pub mod password_policy;
 pub mod store_source;
 pub mod token;
 

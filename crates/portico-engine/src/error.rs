@@ -69,7 +69,7 @@ mod tests {
             CallError::Store(StoreError::NotFound { entity: "external_functions", id: 0 });
         let exception = missing.to_exception();
         assert_eq!(
-            (exception.class, exception.errorcode),
+            (exception.class, exception.errorcode.as_ref()),
             ("dml_missing_record_exception", "invalidrecord")
         );
         assert_eq!(
@@ -78,7 +78,7 @@ mod tests {
         );
         let token = CallError::Access(AccessError::InvalidToken).to_exception();
         assert_eq!(
-            (token.errorcode, token.message.as_str()),
+            (token.errorcode.as_ref(), token.message.as_str()),
             ("invalidtoken", "Invalid token - token not found")
         );
     }

@@ -136,5 +136,5 @@ fn invalid_arguments_never_reach_the_body() {
 #[test]
 fn the_body_s_own_errors_pass_through() {
     let error = call(map([("name", "nobody".into())])).unwrap_err().to_exception();
-    assert_eq!((error.errorcode, error.message.as_str()), ("invaliduser", "Invalid user"));
+    assert_eq!((error.errorcode.as_ref(), error.message.as_str()), ("invaliduser", "Invalid user"));
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use portico_access::password_policy::PasswordRules;
 use portico_engine::install::{hash_new_password, new_local_user};
 use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
@@ -158,6 +159,7 @@ impl ExternalFunction for CreateUsers {
         require_capability(context, "moodle/user:create", SYSTEM_CONTEXT_ID).await?;
         let site = context.site();
         let allow_same_email = config_or(context, "allowaccountssameemail", "0").await? == "1";
+        let rules = PasswordRules::from_settings(&*context.access()?.settings().await?);
         let mut batch = Vec::new();
         // Users of this batch count as existing for the later ones, as they would inside
         // Moodle's transaction.
@@ -216,7 +218,15 @@ impl ExternalFunction for CreateUsers {
             {
                 return Err(invalid(format!("Email address already exists: {}", new.email)));
             }
-            // FIXME(#5): Moodle 4.1+ also applies the site password policy here.
+            // `user_create_user` applies the site password policy to the password it hashes;
+            // Moodle's error code is then the HTML list of broken rules (spec 04 §4.1).
+            if internal
+                && !createpassword
+                && let Some(broken) = rules.check(&password)
+            {
+                let message = format!("error/{broken}");
+                return Err(Exception::moodle(broken, "error", message).into());
+            }
             let hash = if !internal {
                 // External authentication: Moodle stores its "not cached" marker.
                 "not cached".to_owned()
@@ -307,7 +317,7 @@ mod tests {
     backend_test!(create_users_reports_each_error_and_creates_nothing, |store: Store| async move {
         let site = TestSite::install(store).await;
         let caller = site.custom_caller(site.admin.id, &["core_user_create_users"]).await;
-        let good = "users[0][username]=ann&users[0][password]=x&users[0][firstname]=Ann&users[0][lastname]=Lee&users[0][email]=ann@example.com";
+        let good = "users[0][username]=ann&users[0][password]=Passw0rd!&users[0][firstname]=Ann&users[0][lastname]=Lee&users[0][email]=ann@example.com";
         let cases = [
             (
                 "users[1][username]=bob&users[1][password]=x&users[1][firstname]=%20&users[1][lastname]=L&users[1][email]=b@example.com",
@@ -353,6 +363,18 @@ mod tests {
                 site.store().user_by_username("ann", MNET_LOCALHOST_ID).await.unwrap().is_none()
             );
         }
+        // A weak password breaks the site password policy: the error code is the list of
+        // broken rules, and nothing is created.
+        let weak = "users[1][username]=bob&users[1][password]=abcdefgh1&users[1][firstname]=B&users[1][lastname]=L&users[1][email]=b@example.com";
+        let error = site
+            .call(Some(&caller), "core_user_create_users", &format!("{good}&{weak}"))
+            .await
+            .unwrap_err();
+        let broken = "<div>Passwords must have at least 1 upper case letter(s).</div>\
+                      <div>The password must have at least 1 special character(s) such as as *, -, or #.</div>";
+        assert_eq!((error.class, error.errorcode.as_ref()), ("moodle_exception", broken));
+        assert_eq!(error.message, format!("error/{broken}"));
+        assert!(site.store().user_by_username("ann", MNET_LOCALHOST_ID).await.unwrap().is_none());
         // An uppercase username fails PARAM_USERNAME validation before the function runs.
         let error = site
             .call(Some(&caller), "core_user_create_users", &good.replace("=ann&", "=Ann&"))

@@ -130,7 +130,7 @@ mod tests {
             let args = format!("userids[0]={}&userids[1]={second}", ann.id);
             let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
             assert_eq!(
-                (error.class, error.errorcode, error.message.as_str()),
+                (error.class, error.errorcode.as_ref(), error.message.as_str()),
                 (class, errorcode, message)
             );
             // Atomic: the valid first user was not deleted either.

@@ -213,7 +213,7 @@ mod tests {
         let args =
             "criteria[0][key]=id&criteria[0][value]=2&criteria[1][key]=id&criteria[1][value]=3";
         let error = site.call(Some(&caller), NAME, args).await.unwrap_err();
-        assert_eq!((error.class, error.errorcode), ("moodle_exception", "keyalreadyset"));
+        assert_eq!((error.class, error.errorcode.as_ref()), ("moodle_exception", "keyalreadyset"));
         assert_eq!(error.debuginfo.unwrap(), b"The key id can only be sent once".as_slice());
     });
 

@@ -76,7 +76,7 @@ pub(crate) async fn serve<P: Protocol>(state: Arc<State>, request: Request) -> R
             if let Failure::Exception(exception) = &failure {
                 tracing::info!(
                     protocol = P::NAME,
-                    errorcode = exception.errorcode,
+                    errorcode = exception.errorcode.as_ref(),
                     debuginfo = ?exception.debuginfo,
                     "{} exception handler: {}",
                     P::NAME,

@@ -14,15 +14,17 @@ pub struct Exception {
     /// The global (pre-4.5) PHP class name, e.g. `invalid_parameter_exception`;
     /// [`Exception::class_name`] gives the name a given Moodle version reports.
     pub class: &'static str,
-    /// Moodle's error code, e.g. `invalidparameter`.
-    pub errorcode: &'static str,
+    /// Moodle's error code, e.g. `invalidparameter`; almost always a fixed word, but Moodle
+    /// also raises errors whose code is a computed text (the password-policy failure's code is
+    /// the HTML list of unmet rules).
+    pub errorcode: Cow<'static, str>,
     /// The language module of the error string, e.g. `debug`, `error`, `webservice`.
     pub module: &'static str,
     /// The English error string, without debug information.
     pub message: String,
     /// The text AJAX-script endpoints show when it differs from `message`: those look the code
     /// up in the main `moodle` language file too (spec 01 §3.8).
-    pub script_message: Option<String>,
+    pub script_message: Option<Box<str>>,
     /// Free-text detail for developers; shown to clients only at the site's debug levels.
     pub debuginfo: Option<PhpString>,
 }
@@ -46,13 +48,13 @@ impl Exception {
     /// An exception of `class` with `errorcode` in `module` and its English `message`.
     pub fn new(
         class: &'static str,
-        errorcode: &'static str,
+        errorcode: impl Into<Cow<'static, str>>,
         module: &'static str,
         message: impl Into<String>,
     ) -> Exception {
         Exception {
             class,
-            errorcode,
+            errorcode: errorcode.into(),
             module,
             message: message.into(),
             script_message: None,
@@ -62,7 +64,7 @@ impl Exception {
 
     /// A `moodle_exception` with `errorcode` in `module`.
     pub fn moodle(
-        errorcode: &'static str,
+        errorcode: impl Into<Cow<'static, str>>,
         module: &'static str,
         message: impl Into<String>,
     ) -> Exception {
@@ -104,7 +106,7 @@ impl Exception {
 
     /// The same exception with a different text for AJAX-script endpoints.
     pub fn with_script_message(mut self, message: impl Into<String>) -> Exception {
-        self.script_message = Some(message.into());
+        self.script_message = Some(message.into().into_boxed_str());
         self
     }
 

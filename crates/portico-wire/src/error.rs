@@ -110,7 +110,7 @@ fn text_or_null(text: &str) -> Value {
 pub fn rest_json(exception: &Exception, format: &ErrorFormat) -> Result<Vec<u8>, JsonEncodeError> {
     let mut error: Array = [
         (Key::from("exception"), Value::from(exception.class_name(format.class_naming).as_ref())),
-        (Key::from("errorcode"), Value::from(exception.errorcode)),
+        (Key::from("errorcode"), Value::from(exception.errorcode.as_ref())),
         (Key::from("message"), Value::Str(exception.full_message(format.developer_messages))),
     ]
     .into_iter()
@@ -161,7 +161,7 @@ pub fn script(
     let developer = format.developer();
     let error = object([
         ("error", Value::from(exception.script_message())),
-        ("errorcode", Value::from(exception.errorcode)),
+        ("errorcode", Value::from(exception.errorcode.as_ref())),
         ("stacktrace", if developer { text_or_null(backtrace) } else { Value::Null }),
         (
             "debuginfo",
@@ -187,7 +187,7 @@ pub fn early(
             "debuginfo",
             if developer { Value::Str(format.developer_debuginfo(exception)) } else { Value::Null },
         ),
-        ("errorcode", Value::from(exception.errorcode)),
+        ("errorcode", Value::from(exception.errorcode.as_ref())),
     ]);
     json_encode_to_vec(&error)
 }
@@ -198,7 +198,7 @@ pub fn early(
 pub fn ajax_exception(exception: &Exception, backtrace: &str, format: &ErrorFormat) -> Value {
     let mut error = Array::with_capacity(6);
     error.insert(Key::from("message"), Value::from(exception.script_message()));
-    error.insert(Key::from("errorcode"), Value::from(exception.errorcode));
+    error.insert(Key::from("errorcode"), Value::from(exception.errorcode.as_ref()));
     if format.developer() {
         error.insert(Key::from("backtrace"), Value::from(backtrace));
     }

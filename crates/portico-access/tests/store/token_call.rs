@@ -242,7 +242,10 @@ backend_test!(step_17_service_authorisation, |store: Store| async move {
     let (site, _) = with_token(store).await;
     let error = call(&site.access, TOKEN, OTHER_FUNCTION).await.expect_err("not in the service");
     let exception = error.exception();
-    assert_eq!((exception.errorcode, exception.message.as_str()), ("accessexception", ACCESS));
+    assert_eq!(
+        (exception.errorcode.as_ref(), exception.message.as_str()),
+        ("accessexception", ACCESS)
+    );
     let debuginfo =
         String::from_utf8_lossy(exception.debuginfo.as_ref().expect("debuginfo").as_ref())
             .into_owned();
