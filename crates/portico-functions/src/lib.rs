@@ -8,6 +8,13 @@
 
 use portico_engine::Registry;
 
+pub mod core_cohort_add_cohort_members;
+pub mod core_cohort_create_cohorts;
+pub mod core_cohort_get_cohorts;
+pub mod core_group_add_group_members;
+pub mod core_group_create_groups;
+pub mod core_group_delete_group_members;
+pub mod core_group_get_course_groups;
 pub mod core_user_create_users;
 pub mod core_user_delete_users;
 pub mod core_user_get_users;
@@ -15,6 +22,7 @@ pub mod core_user_get_users_by_field;
 pub mod core_user_update_users;
 pub mod core_webservice_get_site_info;
 pub mod fixtures;
+pub mod groups;
 pub mod support;
 pub mod tool_mobile_get_autologin_key;
 pub mod tool_mobile_get_config;
@@ -26,6 +34,13 @@ mod testing;
 
 /// Registers every built-in function, sorted by wire name.
 pub fn register_all(registry: &mut Registry) {
+    registry.add::<core_cohort_add_cohort_members::AddCohortMembers>();
+    registry.add::<core_cohort_create_cohorts::CreateCohorts>();
+    registry.add::<core_cohort_get_cohorts::GetCohorts>();
+    registry.add::<core_group_add_group_members::AddGroupMembers>();
+    registry.add::<core_group_create_groups::CreateGroups>();
+    registry.add::<core_group_delete_group_members::DeleteGroupMembers>();
+    registry.add::<core_group_get_course_groups::GetCourseGroups>();
     registry.add::<core_user_create_users::CreateUsers>();
     registry.add::<core_user_delete_users::DeleteUsers>();
     registry.add::<core_user_get_users::GetUsers>();

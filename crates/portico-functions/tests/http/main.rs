@@ -3,6 +3,8 @@
 //! (bracket-encoded form bodies), on SQLite and PostgreSQL (`backend_test!`). One module per
 //! group of functions.
 
+mod cohorts;
+mod groups;
 mod site;
 
 use portico_access::token::generate_token;

@@ -5,11 +5,13 @@
 //! its tokens).
 
 pub(crate) mod category;
+pub(crate) mod cohort;
 pub(crate) mod config;
 pub(crate) mod context;
 #[macro_use]
 pub(crate) mod course;
 pub(crate) mod enrolment;
+pub(crate) mod group;
 pub(crate) mod log;
 pub(crate) mod role;
 pub(crate) mod service;
