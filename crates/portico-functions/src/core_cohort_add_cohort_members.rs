@@ -268,7 +268,7 @@ mod tests {
         );
         let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
         assert_eq!(
-            (error.class, error.errorcode, error.message.as_str()),
+            (error.class, error.errorcode.as_ref(), error.message.as_str()),
             (
                 "required_capability_exception",
                 "nopermissions",
@@ -289,7 +289,10 @@ mod tests {
             id = ann.id
         );
         let error = site.call(Some(&restricted), NAME, &args).await.unwrap_err();
-        assert_eq!((error.errorcode, error.message.as_str()), ("Error", "core_cohort/Error"));
+        assert_eq!(
+            (error.errorcode.as_ref(), error.message.as_str()),
+            ("Error", "core_cohort/Error")
+        );
         assert!(site.store().cohort_members(cohorts[1].id).await.unwrap().is_empty());
     });
 }

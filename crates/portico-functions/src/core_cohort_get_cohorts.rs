@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(ids(&one.unwrap()), [sci.id]);
         let error = site.call(Some(&caller), NAME, "").await.unwrap_err();
         assert_eq!(
-            (error.class, error.errorcode, error.message.as_str()),
+            (error.class, error.errorcode.as_ref(), error.message.as_str()),
             (
                 "required_capability_exception",
                 "nopermissions",

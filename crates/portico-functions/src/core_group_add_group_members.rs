@@ -130,7 +130,10 @@ mod tests {
                     red.id, ann.id
                 );
                 let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
-                assert_eq!((error.errorcode, error.message.as_str()), (errorcode, message));
+                assert_eq!(
+                    (error.errorcode.as_ref(), error.message.as_str()),
+                    (errorcode, message)
+                );
                 assert!(members(&site, red.id).await.is_empty(), "{errorcode}");
             }
             let args = format!("members[0][groupid]={}&members[0][userid]={}", red.id, stranger.id);

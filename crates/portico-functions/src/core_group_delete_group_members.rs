@@ -137,7 +137,10 @@ mod tests {
                     red.id, ann.id
                 );
                 let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
-                assert_eq!((error.errorcode, error.message.as_str()), ("invalidrecord", message));
+                assert_eq!(
+                    (error.errorcode.as_ref(), error.message.as_str()),
+                    ("invalidrecord", message)
+                );
                 assert_eq!(site.store().group_members(red.id).await.unwrap().len(), 2);
             }
             let args = format!(
@@ -149,7 +152,7 @@ mod tests {
             );
             let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
             assert_eq!(
-                (error.class, error.errorcode, error.message.as_str()),
+                (error.class, error.errorcode.as_ref(), error.message.as_str()),
                 (
                     "moodle_exception",
                     "errorremovenotpermitted",
