@@ -8,6 +8,11 @@
 
 use portico_engine::Registry;
 
+pub mod core_course_create_categories;
+pub mod core_course_create_courses;
+pub mod core_course_delete_courses;
+pub mod core_course_get_categories;
+pub mod core_course_update_courses;
 pub mod core_user_create_users;
 pub mod core_user_delete_users;
 pub mod core_user_get_users;
@@ -26,6 +31,11 @@ mod testing;
 
 /// Registers every built-in function, sorted by wire name.
 pub fn register_all(registry: &mut Registry) {
+    registry.add::<core_course_create_categories::CreateCategories>();
+    registry.add::<core_course_create_courses::CreateCourses>();
+    registry.add::<core_course_delete_courses::DeleteCourses>();
+    registry.add::<core_course_get_categories::GetCategories>();
+    registry.add::<core_course_update_courses::UpdateCourses>();
     registry.add::<core_user_create_users::CreateUsers>();
     registry.add::<core_user_delete_users::DeleteUsers>();
     registry.add::<core_user_get_users::GetUsers>();
