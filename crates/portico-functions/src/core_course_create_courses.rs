@@ -140,9 +140,16 @@ pub(crate) fn course_error(errorcode: &'static str, message: String) -> CallErro
     Exception::moodle(errorcode, "error", message).into()
 }
 
-/// Moodle's `course_validate_dates`: an end date before the start date is refused.
-pub(crate) fn validate_dates(course: &Course) -> Result<(), CallError> {
-    if course.enddate != 0 && course.enddate < course.startdate {
+/// Moodle's `course_validate_dates` on the dates a client sent: when both are set, the end
+/// date may not be before the start date.
+pub(crate) fn validate_dates(
+    startdate: Option<i64>,
+    enddate: Option<i64>,
+) -> Result<(), CallError> {
+    let (Some(startdate), Some(enddate)) = (startdate, enddate) else {
+        return Ok(());
+    };
+    if startdate != 0 && enddate != 0 && enddate < startdate {
         return Err(course_error(
             "enddatebeforestartdate",
             "The course end date must be after the start date.".into(),
@@ -245,10 +252,9 @@ impl ExternalFunction for CreateCourses {
                 Some(format) => format,
                 None => setting("format", "topics").await?,
             };
-            let mut numsections = match new.numsections {
-                Some(numsections) => numsections,
-                None => number(setting("numsections", "4").await?, 4),
-            };
+            // Moodle's create_course makes sections 1..numsections only when numsections is
+            // given; the site's `moodlecourse/numsections` serves the course form, not here.
+            let mut numsections = new.numsections.unwrap_or(0);
             let mut options: Vec<(String, String)> = Vec::new();
             for (name, default) in format_option_defaults(&format) {
                 let value = match (*name, new.hiddensections) {
@@ -273,8 +279,8 @@ impl ExternalFunction for CreateCourses {
                 summary: Some(new.summary.unwrap_or_default()),
                 summaryformat: new.summaryformat,
                 format,
-                startdate: new.startdate.unwrap_or(0),
-                enddate: new.enddate.unwrap_or(0),
+                startdate: new.startdate.unwrap_or_default(),
+                enddate: new.enddate.unwrap_or_default(),
                 visible,
                 visibleold: visible,
                 defaultgroupingid: new.defaultgroupingid,
@@ -324,7 +330,7 @@ impl ExternalFunction for CreateCourses {
                     format!("ID number is already used for another course ({})", row.idnumber);
                 return Err(course_error("courseidnumbertaken", message));
             }
-            validate_dates(&row)?;
+            validate_dates(new.startdate, new.enddate)?;
             shortnames.insert(row.shortname.clone());
             if !row.idnumber.is_empty() {
                 idnumbers.insert(row.idnumber.clone());
@@ -373,10 +379,8 @@ mod tests {
                 ("topics", 1, 5, 0, 0)
             );
             assert_eq!((bio.visible, bio.enablecompletion, bio.idnumber.as_str()), (1, 1, "B1"));
-            assert_eq!(
-                site.store().course_section_numbers(bio.id).await.unwrap(),
-                vec![0, 1, 2, 3, 4]
-            );
+            // Without numsections Moodle's create_course makes the general section only.
+            assert_eq!(site.store().course_section_numbers(bio.id).await.unwrap(), vec![0]);
             let chem = int_field(&list[1], "id");
             assert_eq!(site.store().course_section_numbers(chem).await.unwrap(), vec![0, 1, 2]);
             let options = site.store().course_format_options(chem).await.unwrap();

@@ -10,13 +10,14 @@ use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
 use portico_schema::{Exception, Valid};
 use portico_store::CourseUpdate;
-use portico_store::model::CONTEXT_COURSE;
+use portico_store::model::{CONTEXT_COURSE, SITEID};
 
 use crate::core_course_create_courses::{
     CustomFieldValue, FormatOption, course_error, format_option_defaults, validate_dates,
 };
 use crate::support::{
-    Warning, config_or, invalid_param, require_capability, validate_context, validate_format,
+    Warning, config_or, invalid_param, plugin_config_or, require_capability, validate_context,
+    validate_format,
 };
 
 /// Update courses
@@ -145,7 +146,10 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
         && category != old.category
     {
         require_capability(context, "moodle/course:changecategory", contextid).await?;
-        course.category = category;
+        // Moodle's update_course ignores category 0.
+        if category != 0 {
+            course.category = category;
+        }
     }
     if let Some(fullname) = changes.fullname
         && fullname != old.fullname
@@ -231,20 +235,31 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
     set(&mut course.enablecompletion, changes.enablecompletion);
     set(&mut course.completionnotify, changes.completionnotify);
     if let Some(format) = changes.format {
+        // Moodle: a format without announcements (single activity) shows no news items.
+        if format == "singleactivity" {
+            course.newsitems = 0;
+        }
         course.format = format;
     }
-    let known = format_option_defaults(&course.format);
-    let mut options: Vec<(String, String)> = Vec::new();
-    if let Some(hidden) = changes.hiddensections
-        && known.iter().any(|(name, _)| *name == "hiddensections")
-    {
-        options.push(("hiddensections".into(), hidden.to_string()));
+    // Every option of the (new) format is stored: the value sent, else the stored one (the
+    // store keeps only the current format's options), else the site default.
+    let mut given: Vec<(String, String)> = Vec::new();
+    if let Some(hidden) = changes.hiddensections {
+        given.push(("hiddensections".into(), hidden.to_string()));
     }
     for option in changes.courseformatoptions.unwrap_or_default() {
-        if known.iter().any(|(name, _)| *name == option.name) {
-            options.retain(|(name, _)| *name != option.name);
-            options.push((option.name, option.value));
-        }
+        given.push((option.name, option.value));
+    }
+    let stored = store.course_format_options(old.id).await?;
+    let mut options: Vec<(String, String)> = Vec::new();
+    for (name, default) in format_option_defaults(&course.format) {
+        let sent = given.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value.clone());
+        let kept = stored.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
+        let value = match sent.or(kept) {
+            Some(value) => value,
+            None => plugin_config_or(context, "moodlecourse", name, default).await?,
+        };
+        options.push(((*name).to_owned(), value));
     }
     // Moodle's update_course: uniqueness of a changed short name and ID number, then dates.
     if !course.shortname.is_empty()
@@ -262,15 +277,24 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
         let message = format!("ID number is already used for another course ({})", course.idnumber);
         return Err(course_error("courseidnumbertaken", message));
     }
-    validate_dates(&course)?;
-    if course.category != old.category && store.category_by_id(course.category).await?.is_none() {
-        return Err(Exception::new(
-            "dml_missing_record_exception",
-            "invalidrecord",
-            "error",
-            "Can't find data record in database table course_categories.",
-        )
-        .into());
+    validate_dates(changes.startdate, changes.enddate)?;
+    if old.id == SITEID {
+        return Err(Exception::moodle("invalidcourse", "error", "Invalid course").into());
+    }
+    if course.category != old.category {
+        let Some(category) = store.category_by_id(course.category).await? else {
+            return Err(Exception::new(
+                "dml_missing_record_exception",
+                "invalidrecord",
+                "error",
+                "Can't find data record in database table course_categories.",
+            )
+            .into());
+        };
+        // A course moved into a hidden category is hidden, unless its visibility was set.
+        if course.visible == old.visible && category.visible == 0 {
+            course.visible = 0;
+        }
     }
     store.update_course(&CourseUpdate { course, format_options: options }).await?;
     Ok(())
@@ -327,7 +351,13 @@ mod tests {
         assert_eq!(moved.path, Some(format!("{}/{}", parent.path.unwrap(), moved.id)));
         assert_eq!(moved.depth, parent.depth + 1);
         let options = store.course_format_options(bio.id).await.unwrap();
-        assert_eq!(options, [("hiddensections".to_owned(), "1".to_owned())]);
+        assert_eq!(
+            options,
+            [
+                ("coursedisplay".to_owned(), "0".to_owned()),
+                ("hiddensections".to_owned(), "1".to_owned())
+            ]
+        );
     });
 
     backend_test!(update_courses_warns_per_course_and_continues, |store: Store| async move {

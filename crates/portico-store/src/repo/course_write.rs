@@ -18,7 +18,7 @@ use crate::store::{Store, now};
 
 /// New values for a course: the whole row as it should be stored (`id` names the course; its
 /// `sortorder`, `timecreated` and `cacherev` are kept or set here) and the format options to
-/// set.
+/// set. When the format changes, the previous format's options are dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CourseUpdate {
     /// The course row with its new values.
@@ -107,6 +107,12 @@ impl Store {
             c.id
         ];
         tx.execute("course", &write, values).await?;
+        if old.format != c.format {
+            // Moodle drops the options of the previous format.
+            let drop =
+                self.sql("DELETE FROM {course_format_options} WHERE courseid = ? AND format = ?");
+            tx.execute("course_format_options", &drop, args![c.id, old.format.as_str()]).await?;
+        }
         for (name, value) in &update.format_options {
             let key = args![c.id, c.format.as_str(), name.as_str()];
             tx.execute("course_format_options", &delete_option, key).await?;
