@@ -405,6 +405,54 @@ mod tests {
         assert_eq!(store.course_by_id(chem.id).await.unwrap().unwrap().fullname, "Chemistry");
     });
 
+    backend_test!(update_courses_follows_moodles_update_course, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let science = site.category("Science", 0).await;
+        let hidden = portico_store::NewCategory {
+            name: "Hidden".into(),
+            descriptionformat: 1,
+            ..Default::default()
+        };
+        let hidden = site.store().create_categories(&[hidden]).await.unwrap().remove(0);
+        let bio = site.course("BIO", science.id).await;
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        let args = format!(
+            "courses[0][id]=1&courses[0][fullname]=Site\
+             &courses[1][id]={bio}&courses[1][startdate]=200&courses[1][enddate]=100\
+             &courses[2][id]={bio}&courses[2][categoryid]={hidden}&courses[2][format]=weeks",
+            bio = bio.id,
+            hidden = hidden.id
+        );
+        let result = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert_eq!(
+            warnings(&result),
+            [
+                (1, "invalidcourse".into(), "Invalid course".into()),
+                (
+                    bio.id,
+                    "enddatebeforestartdate".into(),
+                    "The course end date must be after the start date.".into()
+                ),
+            ]
+        );
+        assert_eq!(site.store().course_by_id(1).await.unwrap().unwrap().fullname, "Portico");
+        let course = site.store().course_by_id(bio.id).await.unwrap().unwrap();
+        // Moved into a hidden category, the course is hidden; the weeks format has its options.
+        assert_eq!(
+            (course.category, course.visible, course.format.as_str()),
+            (hidden.id, 0, "weeks")
+        );
+        let names: Vec<String> = site
+            .store()
+            .course_format_options(bio.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.0)
+            .collect();
+        assert_eq!(names, ["automaticenddate", "coursedisplay", "hiddensections"]);
+    });
+
     backend_test!(update_courses_needs_each_capability, |store: Store| async move {
         let site = TestSite::install(store).await;
         let science = site.category("Science", 0).await;
