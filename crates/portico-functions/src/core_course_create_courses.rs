@@ -43,10 +43,11 @@ pub struct CustomFieldValue {
     pub value: String,
 }
 
-/// A course to create. Keys Moodle defaults from the site's course settings (`format`,
-/// `showgrades`, `newsitems`, `maxbytes`, `showreports`, `groupmode`, `groupmodeforce`) are
-/// optional here and filled from those settings when absent, since a description cannot read
-/// the site's settings.
+// Moodle declares `format`, `showgrades`, `newsitems`, `maxbytes`, `showreports`, `groupmode`
+// and `groupmodeforce` with the site's course settings (plugin `moodlecourse`) as defaults,
+// read when the description is built. A Portico description is fixed at registration, so these
+// keys are optional here and `execute` fills them from the settings of the call's site.
+/// A course to create.
 #[derive(Debug, Describe)]
 pub struct NewCourseArgs {
     /// full name

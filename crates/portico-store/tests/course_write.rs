@@ -62,6 +62,18 @@ backend_test!(a_moved_course_takes_its_contexts_along, |store: Store| async move
         store.course_format_options(bio.id).await.unwrap(),
         [("hiddensections".to_owned(), "1".to_owned())]
     );
+    // A new format drops the previous format's options.
+    let mut weeks = store.course_by_id(bio.id).await.unwrap().unwrap();
+    weeks.format = "weeks".into();
+    let update = CourseUpdate {
+        course: weeks,
+        format_options: vec![("automaticenddate".into(), "1".into())],
+    };
+    store.update_course(&update).await.unwrap();
+    assert_eq!(
+        store.course_format_options(bio.id).await.unwrap(),
+        [("automaticenddate".to_owned(), "1".to_owned())]
+    );
     let mut lost = bio.clone();
     lost.category = 999_999;
     let update = CourseUpdate { course: lost, format_options: vec![] };
