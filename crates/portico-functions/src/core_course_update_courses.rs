@@ -261,7 +261,11 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
         };
         options.push(((*name).to_owned(), value));
     }
-    // Moodle's update_course: uniqueness of a changed short name and ID number, then dates.
+    // Moodle's update_course: never the site course, then uniqueness of a changed short name
+    // and ID number, then dates.
+    if old.id == SITEID {
+        return Err(Exception::moodle("invalidcourse", "error", "Invalid course").into());
+    }
     if !course.shortname.is_empty()
         && course.shortname != old.shortname
         && store.course_by_shortname(&course.shortname).await?.is_some_and(|c| c.id != old.id)
@@ -278,9 +282,6 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
         return Err(course_error("courseidnumbertaken", message));
     }
     validate_dates(changes.startdate, changes.enddate)?;
-    if old.id == SITEID {
-        return Err(Exception::moodle("invalidcourse", "error", "Invalid course").into());
-    }
     if course.category != old.category {
         let Some(category) = store.category_by_id(course.category).await? else {
             return Err(Exception::new(
