@@ -64,6 +64,7 @@ pub fn capability_name(capability: &str) -> &str {
         "moodle/course:useremail" => "Enable/disable email address",
         "moodle/category:manage" => "Manage categories",
         "moodle/category:viewhiddencategories" => "See hidden categories",
+        "moodle/category:viewcourselist" => "View course list",
         "moodle/role:assign" => "Assign roles to users",
         "moodle/cohort:manage" => "Create, delete and move cohorts",
         "moodle/cohort:assign" => "Add and remove cohort members",
@@ -213,6 +214,40 @@ pub async fn require_course_login(
         return Ok(());
     }
     Err(require_login_error("Not enrolled"))
+}
+
+/// Moodle's `errorinvalidparam` (module `webservice`): the function refuses the value of
+/// parameter `name`.
+pub fn invalid_param(name: &str) -> CallError {
+    Exception::moodle(
+        "errorinvalidparam",
+        "webservice",
+        format!("The param \"{name}\" is invalid."),
+    )
+    .into()
+}
+
+/// Moodle's `util::validate_format` (spec 03 §3.5, §9.3): `format` must be one of Moodle's
+/// four text formats. The string `formatnotsupported` is missing from Moodle's `webservice`
+/// language file, so Moodle shows its placeholder.
+pub fn validate_format(format: i64) -> Result<(), CallError> {
+    if [0, 1, 2, 4].contains(&format) {
+        return Ok(());
+    }
+    Err(Exception::moodle("formatnotsupported", "webservice", "[[formatnotsupported]]")
+        .with_debuginfo(format!(
+            "The format with value={format} is not supported by this Moodle site"
+        ))
+        .into())
+}
+
+/// The context of category `categoryid`, if the category exists.
+pub async fn category_context(
+    context: &CallContext,
+    categoryid: i64,
+) -> Result<Option<Context>, CallError> {
+    let store = context.store()?;
+    Ok(store.context_by_instance(portico_store::model::CONTEXT_COURSECAT, categoryid).await?)
 }
 
 /// The profile picture URL of size `size` (`f1`, `f2`) of a user (spec 04 §4.0): the user's

@@ -181,6 +181,22 @@ pub(crate) fn field(value: &Value, key: &str) -> Value {
     }
 }
 
+/// The elements of the list `value` (none when it is not a list).
+pub(crate) fn items(value: &Value) -> Vec<Value> {
+    match value {
+        Value::Array(array) => array.values().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The integer key `key` of the structure `value` (`i64::MIN` when absent or not an integer).
+pub(crate) fn int_field(value: &Value, key: &str) -> i64 {
+    match field(value, key) {
+        Value::Int(int) => int,
+        _ => i64::MIN,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use portico_store::Store;

@@ -4,6 +4,7 @@
 //! group of functions.
 
 mod cohorts;
+mod courses;
 mod groups;
 mod site;
 

@@ -14,7 +14,7 @@ macro_rules! course_columns {
     };
 }
 
-pub(super) fn course_from(row: &Row) -> Result<Course, StoreError> {
+pub(crate) fn course_from(row: &Row) -> Result<Course, StoreError> {
     Ok(Course {
         id: row.int("id")?,
         category: row.int("category")?,
