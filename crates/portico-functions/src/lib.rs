@@ -8,6 +8,8 @@
 
 use portico_engine::Registry;
 
+pub mod core_role_assign_roles;
+pub mod core_role_unassign_roles;
 pub mod core_user_create_users;
 pub mod core_user_delete_users;
 pub mod core_user_get_users;
@@ -29,6 +31,8 @@ mod testing;
 
 /// Registers every built-in function, sorted by wire name.
 pub fn register_all(registry: &mut Registry) {
+    registry.add::<core_role_assign_roles::AssignRoles>();
+    registry.add::<core_role_unassign_roles::UnassignRoles>();
     registry.add::<core_user_create_users::CreateUsers>();
     registry.add::<core_user_delete_users::DeleteUsers>();
     registry.add::<core_user_get_users::GetUsers>();

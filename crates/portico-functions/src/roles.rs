@@ -113,3 +113,33 @@ pub async fn require_assignable_user(context: &CallContext, userid: i64) -> Resu
         _ => Err(Exception::coding("User ID does not exist or is deleted!").into()),
     }
 }
+
+/// The checks `core_role_assign_roles` and `core_role_unassign_roles` make for one row, in
+/// Moodle's order: the context (from `contextid` or level and instance), context validation,
+/// `moodle/role:assign` there, and `roleid` among the caller's assignable roles (else
+/// `invalidparameter` with `Can not <verb> roleid=<r> in contextid=<c>`, `<c>` empty when the
+/// client did not send `contextid`). Returns the context.
+pub async fn checked_role_context(
+    context: &CallContext,
+    verb: &str,
+    roleid: i64,
+    contextid: Option<i64>,
+    contextlevel: Option<&str>,
+    instanceid: Option<i64>,
+) -> Result<Context, CallError> {
+    let Some(target) = context_from_params(context, contextid, contextlevel, instanceid).await?
+    else {
+        return Err(context_does_not_exist());
+    };
+    crate::support::validate_context(context, &target).await?;
+    crate::support::require_capability(context, "moodle/role:assign", target.id).await?;
+    let roles = assignable_roles(context, &target).await?;
+    if !roles.iter().any(|role| role.id == roleid) {
+        let contextid = contextid.map(|id| id.to_string()).unwrap_or_default();
+        return Err(Exception::invalid_parameter(format!(
+            "Can not {verb} roleid={roleid} in contextid={contextid}"
+        ))
+        .into());
+    }
+    Ok(target)
+}
