@@ -8,7 +8,7 @@
 use crate::change::ChangeKind;
 use crate::db::args;
 use crate::error::StoreError;
-use crate::model::CONTEXT_COURSE;
+use crate::model::{CONTEXT_COURSE, Enrol};
 use crate::repo::enrolment::NewEnrolment;
 use crate::store::{Store, now};
 
@@ -106,6 +106,52 @@ impl Store {
         self.enrol_in(&mut tx, enrolment).await?;
         if let Some(groupid) = groupid {
             tx.execute("groups_members", &member, args![groupid, enrolment.userid, now()]).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Stores the settings of enrolment instance `instance.id` (Moodle's `update_instance`):
+    /// status, name, key, role, duration, enrolment window and the plugin's custom integers and
+    /// texts. An unknown instance is [`StoreError::NotFound`].
+    pub async fn update_enrol_instance(&self, instance: &Enrol) -> Result<(), StoreError> {
+        let sql = self.sql(
+            "UPDATE {enrol} SET status = ?, name = ?, password = ?, roleid = ?, enrolperiod = ?, \
+             enrolstartdate = ?, enrolenddate = ?, customint1 = ?, customint2 = ?, \
+             customint3 = ?, customint4 = ?, customint5 = ?, customint6 = ?, customint7 = ?, \
+             customint8 = ?, customchar1 = ?, customchar2 = ?, customchar3 = ?, \
+             customtext1 = ?, customtext2 = ?, customtext3 = ?, customtext4 = ?, \
+             timemodified = ? WHERE id = ?",
+        );
+        let e = instance;
+        let values = args![
+            e.status,
+            &e.name,
+            &e.password,
+            e.roleid,
+            e.enrolperiod,
+            e.enrolstartdate,
+            e.enrolenddate,
+            e.customint1,
+            e.customint2,
+            e.customint3,
+            e.customint4,
+            e.customint5,
+            e.customint6,
+            e.customint7,
+            e.customint8,
+            &e.customchar1,
+            &e.customchar2,
+            &e.customchar3,
+            &e.customtext1,
+            &e.customtext2,
+            &e.customtext3,
+            &e.customtext4,
+            now(),
+            e.id
+        ];
+        let mut tx = self.begin().await?;
+        if tx.execute("enrol", &sql, values).await? == 0 {
+            return Err(StoreError::NotFound { entity: "enrol", id: e.id });
         }
         tx.commit().await
     }
