@@ -8,6 +8,7 @@
 
 use portico_engine::Registry;
 
+pub mod core_enrol_get_enrolled_users;
 pub mod core_role_assign_roles;
 pub mod core_role_unassign_roles;
 pub mod core_user_create_users;
@@ -32,6 +33,7 @@ mod testing;
 
 /// Registers every built-in function, sorted by wire name.
 pub fn register_all(registry: &mut Registry) {
+    registry.add::<core_enrol_get_enrolled_users::GetEnrolledUsers>();
     registry.add::<core_role_assign_roles::AssignRoles>();
     registry.add::<core_role_unassign_roles::UnassignRoles>();
     registry.add::<core_user_create_users::CreateUsers>();
