@@ -264,11 +264,11 @@ fn userdate(time: i64) -> String {
 #[cfg(test)]
 mod tests {
     use portico_schema::Value;
-    use portico_store::Store;
     use portico_store::model::{Enrol, Group, role_id};
+    use portico_store::{NewCourse, Store};
     use portico_testkit::backend_test;
 
-    use super::userdate;
+    use super::{CANNTENROL, userdate};
     use crate::testing::{TestSite, field};
 
     const NAME: &str = "enrol_self_enrol_user";
@@ -310,10 +310,7 @@ mod tests {
         let args = format!("courseid={}", course.id);
         // The default self instance is disabled.
         let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
-        assert_eq!(
-            (error.errorcode, error.message.as_str()),
-            ("canntenrol", crate::enrol_self_enrol_user::CANNTENROL)
-        );
+        assert_eq!((error.errorcode, error.message.as_str()), ("canntenrol", super::CANNTENROL));
         let keyed = |groupkeys: i64| Enrol {
             status: 0,
             password: Some("Secret".to_owned()),
@@ -347,7 +344,7 @@ mod tests {
         let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
         let warning = super::first_warning(&answer);
         assert_eq!(field(&warning, "warningcode"), "1".into());
-        assert_eq!(field(&warning, "message"), crate::enrol_self_enrol_user::CANNTENROL.into());
+        assert_eq!(field(&warning, "message"), super::CANNTENROL.into());
         // Without group keys: warning 3 with a hint when hints are on, else 4.
         let bob = site.user("bob").await;
         let caller = site.mobile_caller(bob.id).await;
@@ -374,5 +371,85 @@ mod tests {
         let args = format!("courseid={}&instanceid=999999", course.id);
         let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
         assert_eq!(error.errorcode, "canntenrol");
+    });
+
+    backend_test!(self_enrol_reports_why_an_instance_cannot_be_used, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let category = site.category("Science", 0).await;
+        let store = site.store();
+        let settings = site.node.access.settings().await.unwrap();
+        let enrols = crate::support::default_enrols(&settings);
+        let mut hidden = crate::fixtures::course_row("HIDDEN", category.id);
+        hidden.visible = 0;
+        let visible = crate::fixtures::course_row("OPEN", category.id);
+        let new = |course| NewCourse { course, numsections: 0, format_options: vec![] };
+        let courses = store.create_courses(&[new(hidden), new(visible)], &enrols).await.unwrap();
+        let ann = site.user("ann").await;
+        let caller = site.mobile_caller(ann.id).await;
+        let error = site
+            .call(Some(&caller), NAME, &format!("courseid={}", courses[0].id))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (error.errorcode, error.message.as_str()),
+            ("coursehidden", "This course is currently unavailable to students")
+        );
+        let course = &courses[1];
+        let instance = store
+            .enrol_instances(course.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.enrol == "self")
+            .unwrap();
+        let open = Enrol { status: 0, customint6: Some(1), ..instance.clone() };
+        let args = format!("courseid={}", course.id);
+        let start = crate::now() + 86_400;
+        let cases = [
+            (Enrol { customint6: Some(0), ..open.clone() }, super::CANNTENROL.to_owned()),
+            (
+                Enrol { enrolstartdate: Some(start), ..open.clone() },
+                format!("You cannot enrol yet; enrolment starts on {}.", super::userdate(start)),
+            ),
+            (
+                Enrol { enrolenddate: Some(86_400), ..open.clone() },
+                "You cannot enrol any more, since enrolment ended on Friday, 2 January 1970, \
+                 12:00 AM."
+                    .to_owned(),
+            ),
+        ];
+        for (instance, message) in cases {
+            store.update_enrol_instance(&instance).await.unwrap();
+            let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
+            assert_eq!(field(&answer, "status"), false.into());
+            let warning = first_warning(&answer);
+            assert_eq!(field(&warning, "warningcode"), "1".into());
+            assert_eq!(field(&warning, "message"), message.as_str().into());
+        }
+        // One place left, taken by Bob: Ann finds the instance full.
+        store.update_enrol_instance(&Enrol { customint3: Some(1), ..open.clone() }).await.unwrap();
+        let bob = site.user("bob").await;
+        let bob_caller = site.mobile_caller(bob.id).await;
+        let answer = site.call(Some(&bob_caller), NAME, &args).await.unwrap();
+        assert_eq!(field(&answer, "status"), true.into());
+        let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert_eq!(
+            field(&first_warning(&answer), "message"),
+            "Maximum number of users allowed to self-enrol was already reached.".into()
+        );
+        // A role that may not self-enrol.
+        store.update_enrol_instance(&open).await.unwrap();
+        store
+            .set_role_capability(
+                role_id::USER,
+                1,
+                "enrol/self:enrolself",
+                portico_store::model::CAP_PROHIBIT,
+                site.admin.id,
+            )
+            .await
+            .unwrap();
+        let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert_eq!(field(&first_warning(&answer), "message"), super::CANNTENROL.into());
     });
 }
