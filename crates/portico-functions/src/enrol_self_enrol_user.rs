@@ -43,7 +43,7 @@ pub struct EnrolResult {
 }
 
 /// `enrol_self`'s `canntenrol` text.
-const CANNTENROL: &str = "Enrolment is disabled or inactive";
+pub(crate) const CANNTENROL: &str = "Enrolment is disabled or inactive";
 
 impl ExternalFunction for EnrolUser {
     const NAME: &'static str = "enrol_self_enrol_user";
@@ -162,9 +162,29 @@ async fn cannot_self_enrol(
     course_contextid: i64,
 ) -> Result<Option<String>, CallError> {
     let store = context.store()?;
+    if store.has_user_enrolment(instance.id, context.user_id()).await? {
+        return Ok(Some(CANNTENROL.to_owned()));
+    }
+    if let Some(reason) = self_enrol_unavailable(context, instance).await? {
+        return Ok(Some(reason));
+    }
+    if !context.has_capability("enrol/self:enrolself", course_contextid).await? {
+        return Ok(Some(CANNTENROL.to_owned()));
+    }
+    Ok(None)
+}
+
+/// Moodle's `enrol_self_plugin::is_self_enrol_available` for the caller: `None` when
+/// `instance` takes self-enrolments now, else the reason (disabled, not yet or no longer open,
+/// closed to new enrolments, the caller enrolled already, full, or reserved to a cohort).
+pub(crate) async fn self_enrol_unavailable(
+    context: &CallContext,
+    instance: &Enrol,
+) -> Result<Option<String>, CallError> {
+    let store = context.store()?;
     let userid = context.user_id();
     let now = crate::now();
-    let reason = if store.has_user_enrolment(instance.id, userid).await? {
+    let reason = if instance.status != 0 {
         CANNTENROL.to_owned()
     } else if let Some(start) = instance.enrolstartdate.filter(|start| *start != 0 && *start > now)
     {
@@ -173,6 +193,8 @@ async fn cannot_self_enrol(
         format!("You cannot enrol any more, since enrolment ended on {}.", userdate(end))
     } else if instance.customint6.unwrap_or(0) == 0 {
         // New enrolments are not allowed.
+        CANNTENROL.to_owned()
+    } else if store.has_user_enrolment(instance.id, userid).await? {
         CANNTENROL.to_owned()
     } else if let Some(max) = instance.customint3.filter(|max| *max > 0)
         && store.count_user_enrolments(instance.id).await? >= max
@@ -183,8 +205,6 @@ async fn cannot_self_enrol(
     {
         // Moodle passes this string through markdown, which makes it one paragraph.
         format!("<p>Only members of cohort '{name}' can self-enrol.</p>\n")
-    } else if !context.has_capability("enrol/self:enrolself", course_contextid).await? {
-        CANNTENROL.to_owned()
     } else {
         return Ok(None);
     };

@@ -20,6 +20,7 @@ pub mod core_webservice_get_site_info;
 pub mod enrol_manual_enrol_users;
 pub mod enrol_manual_unenrol_users;
 pub mod enrol_self_enrol_user;
+pub mod enrol_self_get_instance_info;
 pub mod fixtures;
 pub mod roles;
 pub mod support;
@@ -45,6 +46,7 @@ pub fn register_all(registry: &mut Registry) {
     registry.add::<enrol_manual_enrol_users::EnrolUsers>();
     registry.add::<enrol_manual_unenrol_users::UnenrolUsers>();
     registry.add::<enrol_self_enrol_user::EnrolUser>();
+    registry.add::<enrol_self_get_instance_info::GetInstanceInfo>();
     registry.add::<tool_mobile_get_autologin_key::GetAutologinKey>();
     registry.add::<tool_mobile_get_config::GetConfig>();
     registry.add::<tool_mobile_get_public_config::GetPublicConfig>();

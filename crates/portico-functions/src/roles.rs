@@ -143,3 +143,34 @@ pub async fn checked_role_context(
     }
     Ok(target)
 }
+
+/// Moodle's `role_get_name` (`ROLENAME_ALIAS`): the course's alias of the role in
+/// `course_contextid` if it has one, else the role's own name, else the English name of a
+/// standard role (spec 05 §2.2); the short name when none applies.
+pub async fn role_name(
+    context: &CallContext,
+    role: &Role,
+    course_contextid: Option<i64>,
+) -> Result<String, CallError> {
+    if let Some(contextid) = course_contextid
+        && let Some(alias) = context.store()?.role_alias(role.id, contextid).await?
+        && !alias.trim().is_empty()
+    {
+        return Ok(alias);
+    }
+    if !role.name.trim().is_empty() {
+        return Ok(role.name.clone());
+    }
+    let standard = match role.shortname.as_str() {
+        "manager" => "Manager",
+        "coursecreator" => "Course creator",
+        "editingteacher" => "Teacher",
+        "teacher" => "Non-editing teacher",
+        "student" => "Student",
+        "guest" => "Guest",
+        "user" => "Authenticated user",
+        "frontpage" => "Authenticated user on site home",
+        other => other,
+    };
+    Ok(standard.to_owned())
+}

@@ -1,5 +1,5 @@
 //! The enrolment and role functions over HTTP: `enrol_manual_enrol_users`,
-//! `enrol_manual_unenrol_users`, `enrol_self_enrol_user`, `core_role_assign_roles`,
+//! `enrol_manual_unenrol_users`, `enrol_self_enrol_user`, `enrol_self_get_instance_info`, `core_role_assign_roles`,
 //! `core_role_unassign_roles` and `core_enrol_get_enrolled_users`, with bracket-encoded
 //! parameters as clients send them, in REST JSON and XML.
 
@@ -13,6 +13,7 @@ use crate::{Site, assert_error};
 const ENROL: &str = "enrol_manual_enrol_users";
 const UNENROL: &str = "enrol_manual_unenrol_users";
 const SELF_ENROL: &str = "enrol_self_enrol_user";
+const INFO: &str = "enrol_self_get_instance_info";
 const ASSIGN: &str = "core_role_assign_roles";
 const UNASSIGN: &str = "core_role_unassign_roles";
 const PARTICIPANTS: &str = "core_enrol_get_enrolled_users";
@@ -217,6 +218,13 @@ backend_test!(self_enrolment_over_rest, |store: Store| async move {
         ..instance.clone()
     };
     site.store().update_enrol_instance(&enabled).await.unwrap();
+    let instance_id = instance.id.to_string();
+    let info = site.json(&token, INFO, &[("instanceid", &instance_id)]).await;
+    assert_eq!(
+        info,
+        json!({"id": instance.id, "courseid": course.id, "type": "self",
+            "name": "Self enrolment (Student)", "status": true, "enrolpassword": "Enrolment key"})
+    );
     let answer =
         site.json(&token, SELF_ENROL, &[("courseid", &course_id), ("password", "nope")]).await;
     assert_eq!(

@@ -101,6 +101,13 @@ impl Store {
         rows.iter().map(enrol_from).collect()
     }
 
+    /// The enrolment instance with `id`.
+    pub async fn enrol_instance(&self, id: i64) -> Result<Option<Enrol>, StoreError> {
+        let sql = self.sql(concat!("SELECT ", enrol_columns!(), " FROM {enrol} WHERE id = ?"));
+        let row = self.conn().await?.fetch_optional("enrol", &sql, args![id]).await?;
+        row.as_ref().map(enrol_from).transpose()
+    }
+
     /// Makes every enrolment of `enrolments` in one transaction (Moodle's `enrol_user`): a
     /// user already in the instance has their status and dates updated, and the role is
     /// assigned unless already held. An unknown instance is [`StoreError::NotFound`]; nothing is

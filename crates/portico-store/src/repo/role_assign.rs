@@ -95,6 +95,18 @@ impl Store {
         Ok(roles)
     }
 
+    /// The name course context `contextid` gives role `roleid` (`role_names`), if any.
+    pub async fn role_alias(
+        &self,
+        roleid: i64,
+        contextid: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let sql = self.sql("SELECT name FROM {role_names} WHERE roleid = ? AND contextid = ?");
+        let row =
+            self.conn().await?.fetch_optional("role_names", &sql, args![roleid, contextid]).await?;
+        row.map(|row| row.text("name")).transpose()
+    }
+
     /// Makes every assignment of `assignments` in one transaction; an identical assignment that
     /// exists already is left as it is (Moodle's `role_assign` is idempotent).
     pub async fn assign_roles(&self, assignments: &[NewRoleAssignment]) -> Result<(), StoreError> {
