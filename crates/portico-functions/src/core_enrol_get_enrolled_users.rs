@@ -697,6 +697,15 @@ mod tests {
                 course.id
             )
         );
+        // Enrolled without a role: may enter the course, not list its participants.
+        let norole = site.user("norole").await;
+        site.enrol(norole.id, course.id, 0).await;
+        let caller = site.custom_caller(norole.id, &[NAME]).await;
+        let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
+        assert_eq!(
+            error.message,
+            "Sorry, but you do not currently have permissions to do that (View participants)."
+        );
         // A manager assigned in the category views participants without enrolment.
         let manager = site.user("manager").await;
         let category_context = store
@@ -716,6 +725,6 @@ mod tests {
             .await
             .unwrap();
         let caller = site.custom_caller(manager.id, &[NAME]).await;
-        assert_eq!(ids(&site.call(Some(&caller), NAME, &args).await.unwrap()).len(), 4);
+        assert_eq!(ids(&site.call(Some(&caller), NAME, &args).await.unwrap()).len(), 5);
     });
 }

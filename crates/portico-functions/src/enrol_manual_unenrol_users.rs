@@ -159,6 +159,25 @@ mod tests {
             }
             assert!(site.store().is_enrolled(course.id, ann.id, true, crate::now()).await.unwrap());
         }
+        // A course without a manual instance.
+        site.store().set_config("enrol_plugins_enabled", "self").await.unwrap();
+        let other = site.course("NOMANUAL", category.id).await;
+        site.store().set_config("enrol_plugins_enabled", "manual,self").await.unwrap();
+        let args = format!(
+            "{first}&enrolments[1][userid]={}&enrolments[1][courseid]={}",
+            ann.id, other.id
+        );
+        let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
+        assert_eq!(error.errorcode, "wsnoinstance");
+        assert_eq!(
+            error.message,
+            format!(
+                "Manual enrolment plugin instance doesn't exist or is disabled for the course \
+                 (id = {})",
+                other.id
+            )
+        );
+        assert!(site.store().is_enrolled(course.id, ann.id, false, 0).await.unwrap());
         // A teacher holds the capability; a student does not.
         let student = site.user("student").await;
         site.enrol(student.id, course.id, role_id::STUDENT).await;

@@ -1,7 +1,7 @@
 //! The enrolment and role functions over HTTP: `enrol_manual_enrol_users`,
-//! `enrol_manual_unenrol_users`, `enrol_self_enrol_user`, `enrol_self_get_instance_info`, `core_role_assign_roles`,
-//! `core_role_unassign_roles` and `core_enrol_get_enrolled_users`, with bracket-encoded
-//! parameters as clients send them, in REST JSON and XML.
+//! `enrol_manual_unenrol_users`, `enrol_self_enrol_user`, `enrol_self_get_instance_info`,
+//! `core_role_assign_roles`, `core_role_unassign_roles` and `core_enrol_get_enrolled_users`,
+//! with bracket-encoded parameters as clients send them, in REST JSON and XML.
 
 use portico_store::Store;
 use portico_store::model::{CONTEXT_COURSE, Enrol, Group, role_id};
