@@ -11,7 +11,7 @@ use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
 use portico_schema::php::string_to_int;
 use portico_schema::{Exception, Valid};
-use portico_store::model::{CONTEXT_COURSE, CONTEXT_USER, Context, Course, SITEID};
+use portico_store::model::{CONTEXT_COURSE, CONTEXT_USER, Context, Course, Role, SITEID};
 use portico_store::{EnrolledUser, EnrolledUsersQuery, EnrolledUsersSort, StoreError};
 
 use crate::support::{config_or, is_siteadmin, require_capability, validate_context};
@@ -380,12 +380,13 @@ impl ExternalFunction for GetEnrolledUsers {
         } else {
             options.userfields.clone()
         };
+        let profile = CourseProfile::of(context, &course, &course_context, fields).await?;
         let mut users = Vec::new();
         for participant in enrolled.into_iter().skip(skip).take(take) {
             // Moodle checks the fields for each user it describes, so an empty course never
             // complains about them.
             if let Some(unknown) =
-                fields.iter().find(|field| !DEFAULT_FIELDS.contains(&field.as_str()))
+                profile.fields.iter().find(|field| !DEFAULT_FIELDS.contains(&field.as_str()))
             {
                 return Err(Exception::moodle(
                     "invaliduserfield",
@@ -394,10 +395,7 @@ impl ExternalFunction for GetEnrolledUsers {
                 )
                 .into());
             }
-            if let Some(details) =
-                participant_details(context, &participant, &course, &course_context, &fields)
-                    .await?
-            {
+            if let Some(details) = profile.details(context, &participant).await? {
                 users.push(details);
             }
         }
@@ -405,30 +403,28 @@ impl ExternalFunction for GetEnrolledUsers {
     }
 }
 
-/// Moodle's `user_get_user_details` for a participant in the course profile, limited to
-/// `fields`; `None` when the caller may not see the user.
-async fn participant_details(
-    context: &CallContext,
-    participant: &EnrolledUser,
-    course: &Course,
-    course_context: &Context,
-    fields: &[String],
-) -> Result<Option<EnrolledUserDetails>, CallError> {
-    let store = context.store()?;
-    let user = &participant.user;
-    let Some(usercontext) = store.context_by_instance(CONTEXT_USER, user.id).await? else {
-        return Ok(None);
-    };
-    let Some(details) =
-        user_details(context, user, &usercontext, Some((course, course_context))).await?
-    else {
-        return Ok(None);
-    };
-    let wants = |field: &str| fields.iter().any(|wanted| wanted == field);
-    let keep = |field: &str, value: Option<String>| value.filter(|_| wants(field));
-    let is_admin = is_siteadmin(context, context.user_id()).await?;
-    let hidden: Vec<String> =
-        if context.has_capability("moodle/course:viewhiddenuserfields", course_context.id).await? {
+/// What a course profile needs once per call: the course, the fields asked for, and the
+/// caller's standing there (administrator, hidden fields, access to all groups), plus the roles.
+struct CourseProfile<'a> {
+    course: &'a Course,
+    course_context: &'a Context,
+    fields: Vec<String>,
+    is_admin: bool,
+    hidden: Vec<String>,
+    can_access_all_groups: bool,
+    roles: Vec<Role>,
+}
+
+impl<'a> CourseProfile<'a> {
+    async fn of(
+        context: &CallContext,
+        course: &'a Course,
+        course_context: &'a Context,
+        fields: Vec<String>,
+    ) -> Result<CourseProfile<'a>, CallError> {
+        let can_view_hidden =
+            context.has_capability("moodle/course:viewhiddenuserfields", course_context.id).await?;
+        let hidden = if can_view_hidden {
             Vec::new()
         } else {
             config_or(context, "hiddenuserfields", "")
@@ -437,89 +433,129 @@ async fn participant_details(
                 .map(|field| field.trim().to_owned())
                 .collect()
         };
-    let is_hidden = |field: &str| hidden.iter().any(|name| name == field);
-    let mut result = EnrolledUserDetails {
-        id: details.id,
-        username: keep("username", details.username),
-        firstname: keep("firstname", details.firstname),
-        lastname: keep("lastname", details.lastname),
-        fullname: details.fullname,
-        email: keep("email", details.email),
-        address: keep("address", details.address),
-        phone1: keep("phone1", details.phone1),
-        phone2: keep("phone2", details.phone2),
-        department: keep("department", details.department),
-        institution: keep("institution", details.institution),
-        idnumber: keep("idnumber", details.idnumber),
-        interests: keep("interests", details.interests),
-        firstaccess: details.firstaccess.filter(|_| wants("firstaccess")),
-        lastaccess: details.lastaccess.filter(|_| wants("lastaccess")),
-        description: keep("description", details.description),
-        // The format comes with the description, never alone.
-        descriptionformat: details.descriptionformat.filter(|_| wants("description")),
-        city: keep("city", details.city),
-        country: keep("country", details.country),
-        profileimageurlsmall: keep("profileimageurlsmall", Some(details.profileimageurlsmall)),
-        profileimageurl: keep("profileimageurl", Some(details.profileimageurl)),
-        customfields: details.customfields.filter(|_| wants("customfields")),
-        preferences: details.preferences.filter(|_| wants("preferences")),
-        ..EnrolledUserDetails::default()
-    };
-    // Hiding the last access hides the last course access too.
-    if wants("lastcourseaccess") && (!is_hidden("lastaccess") || is_admin) {
-        result.lastcourseaccess = Some(participant.lastcourseaccess);
+        Ok(CourseProfile {
+            course,
+            course_context,
+            fields,
+            is_admin: is_siteadmin(context, context.user_id()).await?,
+            hidden,
+            can_access_all_groups: context
+                .has_capability("moodle/site:accessallgroups", course_context.id)
+                .await?,
+            roles: context.store()?.list_roles().await?,
+        })
     }
-    if wants("roles") {
-        let roles = store.list_roles().await?;
-        let mut held: Vec<UserRole> = store
-            .role_assignments_of_user(user.id)
-            .await?
-            .iter()
-            .filter(|assignment| assignment.contextid == course_context.id)
-            .filter_map(|assignment| roles.iter().find(|role| role.id == assignment.roleid))
-            .map(|role| UserRole {
-                roleid: role.id,
-                name: role.name.clone(),
-                shortname: role.shortname.clone(),
-                sortorder: role.sortorder,
-            })
-            .collect();
-        held.sort_by_key(|role| role.sortorder);
-        result.roles = Some(held);
+
+    fn wants(&self, field: &str) -> bool {
+        self.fields.iter().any(|wanted| wanted == field)
     }
-    if wants("groups")
-        && context.has_capability("moodle/site:accessallgroups", course_context.id).await?
-    {
-        let groups = store.groups_of_user_in_course(course.id, user.id).await?;
-        result.groups = Some(
-            groups
-                .into_iter()
-                .map(|group| UserGroup {
-                    id: group.id,
-                    name: group.name,
-                    description: group.description.unwrap_or_default(),
-                    descriptionformat: group.descriptionformat,
+
+    fn is_hidden(&self, field: &str) -> bool {
+        self.hidden.iter().any(|name| name == field)
+    }
+
+    /// Moodle's `user_get_user_details` for a participant in the course profile, limited to
+    /// the fields asked for; `None` when the caller may not see the user.
+    async fn details(
+        &self,
+        context: &CallContext,
+        participant: &EnrolledUser,
+    ) -> Result<Option<EnrolledUserDetails>, CallError> {
+        let (course, course_context) = (self.course, self.course_context);
+        let store = context.store()?;
+        let user = &participant.user;
+        let Some(usercontext) = store.context_by_instance(CONTEXT_USER, user.id).await? else {
+            return Ok(None);
+        };
+        let Some(details) =
+            user_details(context, user, &usercontext, Some((course, course_context))).await?
+        else {
+            return Ok(None);
+        };
+        let wants = |field: &str| self.wants(field);
+        let keep = |field: &str, value: Option<String>| value.filter(|_| wants(field));
+        let mut result = EnrolledUserDetails {
+            id: details.id,
+            username: keep("username", details.username),
+            firstname: keep("firstname", details.firstname),
+            lastname: keep("lastname", details.lastname),
+            fullname: details.fullname,
+            email: keep("email", details.email),
+            address: keep("address", details.address),
+            phone1: keep("phone1", details.phone1),
+            phone2: keep("phone2", details.phone2),
+            department: keep("department", details.department),
+            institution: keep("institution", details.institution),
+            idnumber: keep("idnumber", details.idnumber),
+            interests: keep("interests", details.interests),
+            firstaccess: details.firstaccess.filter(|_| wants("firstaccess")),
+            lastaccess: details.lastaccess.filter(|_| wants("lastaccess")),
+            description: keep("description", details.description),
+            // The format comes with the description, never alone.
+            descriptionformat: details.descriptionformat.filter(|_| wants("description")),
+            city: keep("city", details.city),
+            country: keep("country", details.country),
+            profileimageurlsmall: keep("profileimageurlsmall", Some(details.profileimageurlsmall)),
+            profileimageurl: keep("profileimageurl", Some(details.profileimageurl)),
+            customfields: details.customfields.filter(|_| wants("customfields")),
+            preferences: details.preferences.filter(|_| wants("preferences")),
+            ..EnrolledUserDetails::default()
+        };
+        // Hiding the last access hides the last course access too.
+        if wants("lastcourseaccess") && (!self.is_hidden("lastaccess") || self.is_admin) {
+            result.lastcourseaccess = Some(participant.lastcourseaccess);
+        }
+        if wants("roles") {
+            let mut held: Vec<UserRole> = store
+                .role_assignments_of_user(user.id)
+                .await?
+                .iter()
+                .filter(|assignment| assignment.contextid == course_context.id)
+                .filter_map(|assignment| {
+                    self.roles.iter().find(|role| role.id == assignment.roleid)
                 })
-                .collect(),
-        );
-    }
-    if wants("enrolledcourses") && !is_hidden("mycourses") {
-        let courses = store.courses_of_user(user.id, true, crate::now()).await?;
-        if !courses.is_empty() {
-            result.enrolledcourses = Some(
-                courses
+                .map(|role| UserRole {
+                    roleid: role.id,
+                    name: role.name.clone(),
+                    shortname: role.shortname.clone(),
+                    sortorder: role.sortorder,
+                })
+                .collect();
+            held.sort_by_key(|role| role.sortorder);
+            result.roles = Some(held);
+        }
+        if wants("groups") && self.can_access_all_groups {
+            let groups = store.groups_of_user_in_course(course.id, user.id).await?;
+            result.groups = Some(
+                groups
                     .into_iter()
-                    .filter(|course| course.category != 0)
-                    .map(|course| EnrolledCourse {
-                        id: course.id,
-                        fullname: course.fullname,
-                        shortname: course.shortname,
+                    .map(|group| UserGroup {
+                        id: group.id,
+                        name: group.name,
+                        description: group.description.unwrap_or_default(),
+                        descriptionformat: group.descriptionformat,
                     })
                     .collect(),
             );
         }
+        if wants("enrolledcourses") && !self.is_hidden("mycourses") {
+            let courses = store.courses_of_user(user.id, true, crate::now()).await?;
+            if !courses.is_empty() {
+                result.enrolledcourses = Some(
+                    courses
+                        .into_iter()
+                        .filter(|course| course.category != 0)
+                        .map(|course| EnrolledCourse {
+                            id: course.id,
+                            fullname: course.fullname,
+                            shortname: course.shortname,
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Ok(Some(result))
     }
-    Ok(Some(result))
 }
 
 #[cfg(test)]
@@ -643,6 +679,16 @@ mod tests {
         assert_eq!(ids(&answer), [ann.id, bob.id]);
         let first = answer.as_array().unwrap().values().next().unwrap().clone();
         assert_eq!(field(&first, "groups"), Value::Null);
+        assert_eq!(field(&first, "lastcourseaccess"), Value::Int(0));
+        assert!(matches!(field(&first, "enrolledcourses"), Value::Array(_)));
+        // Hidden user fields hide the last accesses and the course list from a student.
+        store.set_config("hiddenuserfields", "lastaccess,mycourses").await.unwrap();
+        let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
+        let first = answer.as_array().unwrap().values().next().unwrap().clone();
+        for hidden in ["lastaccess", "lastcourseaccess", "enrolledcourses"] {
+            assert_eq!(field(&first, hidden), Value::Null, "{hidden}");
+        }
+        store.set_config("hiddenuserfields", "").await.unwrap();
         let caller_cat = site.custom_caller(cat.id, &[NAME]).await;
         let answer = site.call(Some(&caller_cat), NAME, &args).await.unwrap();
         assert_eq!(ids(&answer), Vec::<i64>::new());
