@@ -1,6 +1,6 @@
 //! What the role and enrolment functions share: Moodle's `get_assignable_roles` for the caller,
-//! `external_api::get_context_from_params`, and the check that a user exists before a role is
-//! given to them.
+//! `external_api::get_context_from_params`, the checks of one role (un)assignment, the check
+//! that a user exists before a role is given to them, and `role_get_name`.
 //!
 //! This module owns those rules and their exact errors. It must never write: the functions
 //! validate a whole batch with these helpers, then write it through one store method.
