@@ -355,6 +355,7 @@ pub const DEFAULT_CAPABILITIES: &[CapabilityDefault] = capabilities! {
     "enrol/manual:manage" "write" CONTEXT_COURSE "enrol_manual" []
         { "manager": A, "editingteacher": A }
     "enrol/manual:config" "write" CONTEXT_COURSE "enrol_manual" [] { "manager": A }
+    "enrol/self:enrolself" "read" CONTEXT_COURSE "enrol_self" [] { "user": A }
 };
 
 /// Id of the standard role with `archetype` (05 §2.2).

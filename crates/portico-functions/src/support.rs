@@ -71,6 +71,11 @@ pub fn capability_name(capability: &str) -> &str {
         "moodle/cohort:view" => "View site-wide cohorts",
         "moodle/site:config" => "Change site configuration",
         "moodle/site:accessallgroups" => "Access all groups",
+        "moodle/role:review" => "Review permissions for others",
+        "moodle/course:enrolreview" => "Review course enrolments",
+        "moodle/site:viewparticipants" => "View participants",
+        "enrol/manual:enrol" => "Enrol users",
+        "enrol/manual:unenrol" => "Unenrol users from the course",
         other => other,
     }
 }

@@ -5,6 +5,7 @@
 
 mod cohorts;
 mod courses;
+mod enrolment;
 mod groups;
 mod site;
 

@@ -4,7 +4,7 @@
 //! must never decide what an enrolment allows (that is `portico-access` and the functions).
 
 use crate::change::ChangeKind;
-use crate::db::{Row, args};
+use crate::db::{Conn, Row, args};
 use crate::error::StoreError;
 use crate::model::{CONTEXT_COURSE, Enrol};
 use crate::store::{Store, now};
@@ -101,11 +101,32 @@ impl Store {
         rows.iter().map(enrol_from).collect()
     }
 
+    /// The enrolment instance with `id`.
+    pub async fn enrol_instance(&self, id: i64) -> Result<Option<Enrol>, StoreError> {
+        let sql = self.sql(concat!("SELECT ", enrol_columns!(), " FROM {enrol} WHERE id = ?"));
+        let row = self.conn().await?.fetch_optional("enrol", &sql, args![id]).await?;
+        row.as_ref().map(enrol_from).transpose()
+    }
+
     /// Makes every enrolment of `enrolments` in one transaction (Moodle's `enrol_user`): a
     /// user already in the instance has their status and dates updated, and the role is
     /// assigned unless already held. An unknown instance is [`StoreError::NotFound`]; nothing is
     /// written then.
     pub async fn enrol_users(&self, enrolments: &[NewEnrolment]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for enrolment in enrolments {
+            self.enrol_in(&mut tx, enrolment).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Makes one enrolment of [`Store::enrol_users`] inside the transaction `tx`; returns the
+    /// course of the instance.
+    pub(crate) async fn enrol_in(
+        &self,
+        tx: &mut Conn,
+        e: &NewEnrolment,
+    ) -> Result<i64, StoreError> {
         let course_of = self.sql("SELECT courseid FROM {enrol} WHERE id = ?");
         let upsert = self.sql(
             "INSERT INTO {user_enrolments} (status, enrolid, userid, timestart, timeend, \
@@ -120,36 +141,25 @@ impl Store {
              VALUES (?, ?, ?, ?, ?, '', 0, 0) \
              ON CONFLICT (userid, contextid, roleid, component, itemid) DO NOTHING",
         );
-        let mut tx = self.begin().await?;
-        for e in enrolments {
-            let row = tx
-                .fetch_optional("enrol", &course_of, args![e.enrolid])
+        let row = tx
+            .fetch_optional("enrol", &course_of, args![e.enrolid])
+            .await?
+            .ok_or(StoreError::NotFound { entity: "enrol", id: e.enrolid })?;
+        let courseid = row.int("courseid")?;
+        let time = now();
+        let values =
+            args![e.status, e.enrolid, e.userid, e.timestart, e.timeend, e.modifierid, time, time];
+        tx.execute("user_enrolments", &upsert, values).await?;
+        if e.roleid != 0 {
+            let context = self
+                .context_by_instance_in(tx, CONTEXT_COURSE, courseid)
                 .await?
-                .ok_or(StoreError::NotFound { entity: "enrol", id: e.enrolid })?;
-            let courseid = row.int("courseid")?;
-            let time = now();
-            let values = args![
-                e.status,
-                e.enrolid,
-                e.userid,
-                e.timestart,
-                e.timeend,
-                e.modifierid,
-                time,
-                time
-            ];
-            tx.execute("user_enrolments", &upsert, values).await?;
-            if e.roleid != 0 {
-                let context = self
-                    .context_by_instance_in(&mut tx, CONTEXT_COURSE, courseid)
-                    .await?
-                    .ok_or(StoreError::NotFound { entity: "context", id: courseid })?;
-                let values = args![e.roleid, context.id, e.userid, time, e.modifierid];
-                tx.execute("role_assignments", &assign, values).await?;
-                self.record_change(&mut tx, ChangeKind::RoleAssignment, e.userid).await?;
-            }
+                .ok_or(StoreError::NotFound { entity: "context", id: courseid })?;
+            let values = args![e.roleid, context.id, e.userid, time, e.modifierid];
+            tx.execute("role_assignments", &assign, values).await?;
+            self.record_change(tx, ChangeKind::RoleAssignment, e.userid).await?;
         }
-        tx.commit().await
+        Ok(courseid)
     }
 
     /// Whether `userid` has an enrolment in course `courseid`. With `active_only`, only an

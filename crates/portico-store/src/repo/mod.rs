@@ -15,6 +15,7 @@ pub(crate) mod enrolment;
 pub(crate) mod group;
 pub(crate) mod log;
 pub(crate) mod role;
+pub(crate) mod role_assign;
 pub(crate) mod service;
 pub(crate) mod session;
 pub(crate) mod site;
@@ -23,5 +24,8 @@ pub(crate) mod token;
 pub(crate) mod user;
 pub(crate) mod user_course;
 pub(crate) mod user_delete;
+pub(crate) mod user_enrolment;
 pub(crate) mod user_search;
 pub(crate) mod user_update;
+// After `user`, whose column macro it uses.
+pub(crate) mod enrolled_users;
