@@ -326,7 +326,7 @@ impl ExternalFunction for GetEnrolledUsers {
             require_capability(context, "moodle/role:review", course_context.id).await?;
         }
         if options.groupid != 0
-            && !store.is_group_member(options.groupid, context.user_id()).await?
+            && store.group_member(options.groupid, context.user_id()).await?.is_none()
         {
             require_capability(context, "moodle/site:accessallgroups", course_context.id).await?;
         }
@@ -561,7 +561,8 @@ impl<'a> CourseProfile<'a> {
 #[cfg(test)]
 mod tests {
     use portico_schema::Value;
-    use portico_store::model::{Group, role_id};
+    use portico_store::model::role_id;
+    use portico_store::{GroupMembership, NewGroup};
     use portico_store::{NewCourse, NewRoleAssignment, Store};
     use portico_testkit::backend_test;
 
@@ -668,10 +669,16 @@ mod tests {
         for user in [&ann, &bob, &cat] {
             site.enrol(user.id, course.id, role_id::STUDENT).await;
         }
-        let red = Group { courseid: course.id, name: "Red".into(), ..Group::default() };
-        let red = store.create_group(&red).await.unwrap();
-        store.add_group_member(red.id, ann.id).await.unwrap();
-        store.add_group_member(red.id, bob.id).await.unwrap();
+        let red = NewGroup { courseid: course.id, name: "Red".into(), ..NewGroup::default() };
+        let red = store.create_groups(&[red]).await.unwrap().remove(0);
+        store
+            .add_group_members(&[GroupMembership { groupid: red.id, userid: ann.id }], "", 0)
+            .await
+            .unwrap();
+        store
+            .add_group_members(&[GroupMembership { groupid: red.id, userid: bob.id }], "", 0)
+            .await
+            .unwrap();
         let caller = site.custom_caller(ann.id, &[NAME]).await;
         let args = format!("courseid={}", course.id);
         // Separate groups: a student sees only members of their groups, and not the groups.
@@ -708,8 +715,8 @@ mod tests {
             );
         }
         // Own group: allowed; another group needs accessallgroups.
-        let blue = Group { courseid: course.id, name: "Blue".into(), ..Group::default() };
-        let blue = store.create_group(&blue).await.unwrap();
+        let blue = NewGroup { courseid: course.id, name: "Blue".into(), ..NewGroup::default() };
+        let blue = store.create_groups(&[blue]).await.unwrap().remove(0);
         let args_red = format!("{args}&options[0][name]=groupid&options[0][value]={}", red.id);
         assert_eq!(
             ids(&site.call(Some(&caller), NAME, &args_red).await.unwrap()),

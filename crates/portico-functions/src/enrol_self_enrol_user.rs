@@ -284,7 +284,8 @@ fn userdate(time: i64) -> String {
 #[cfg(test)]
 mod tests {
     use portico_schema::Value;
-    use portico_store::model::{Enrol, Group, role_id};
+    use portico_store::NewGroup;
+    use portico_store::model::{Enrol, role_id};
     use portico_store::{NewCourse, Store};
     use portico_testkit::backend_test;
 
@@ -349,17 +350,17 @@ mod tests {
         assert_eq!(field(&warning, "warningcode"), "2".into());
         assert_eq!(field(&warning, "itemid"), instance.id.into());
         // A group key enrols into the group.
-        let group = Group {
+        let group = NewGroup {
             courseid: course.id,
             name: "Red".to_owned(),
             enrolmentkey: Some("RedKey".to_owned()),
-            ..Group::default()
+            ..NewGroup::default()
         };
-        let groupid = store.create_group(&group).await.unwrap().id;
+        let groupid = store.create_groups(&[group]).await.unwrap().remove(0).id;
         let args = format!("courseid={}&password=RedKey", course.id);
         let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
         assert_eq!(field(&answer, "status"), true.into());
-        assert!(store.is_group_member(groupid, ann.id).await.unwrap());
+        assert!(store.group_member(groupid, ann.id).await.unwrap().is_some());
         assert!(store.is_enrolled(course.id, ann.id, true, crate::now()).await.unwrap());
         let roles = store.role_assignments_of_user(ann.id).await.unwrap();
         assert_eq!(roles.iter().map(|a| a.roleid).collect::<Vec<_>>(), [role_id::STUDENT]);

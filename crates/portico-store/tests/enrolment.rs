@@ -1,12 +1,11 @@
 //! Enrolments and role assignments on both backends: assignable roles, role batches,
 //! unenrolment, self-enrolment with a group, and the participants of a course.
 
-use portico_store::model::{
-    CONTEXT_COURSE, Context, Course, Group, MNET_LOCALHOST_ID, User, role_id,
-};
+use portico_store::model::{CONTEXT_COURSE, Context, Course, MNET_LOCALHOST_ID, User, role_id};
 use portico_store::{
-    Assigner, DefaultEnrol, EnrolledUsersQuery, EnrolledUsersSort, NewCategory, NewCourse,
-    NewEnrolment, NewRoleAssignment, RoleUnassignment, Store, StoreError, Unenrolment,
+    Assigner, DefaultEnrol, EnrolledUsersQuery, EnrolledUsersSort, GroupMembership, NewCategory,
+    NewCourse, NewEnrolment, NewGroup, NewRoleAssignment, RoleUnassignment, Store, StoreError,
+    Unenrolment,
 };
 use portico_testkit::backend_test;
 
@@ -121,8 +120,8 @@ backend_test!(unenrolling_the_last_enrolment_clears_the_course, |store: Store| a
     let ann = user(&store, "ann", "Ann").await;
     let instances = store.enrol_instances(course.id).await.unwrap();
     let (manual, selfenrol) = (&instances[0], &instances[1]);
-    let group = Group { courseid: course.id, name: "Red".into(), ..Group::default() };
-    let group = store.create_group(&group).await.unwrap();
+    let group = NewGroup { courseid: course.id, name: "Red".into(), ..NewGroup::default() };
+    let group = store.create_groups(&[group]).await.unwrap().remove(0);
     let enrol = |enrolid| NewEnrolment {
         enrolid,
         userid: ann.id,
@@ -131,7 +130,7 @@ backend_test!(unenrolling_the_last_enrolment_clears_the_course, |store: Store| a
     };
     store.enrol_users(&[enrol(manual.id)]).await.unwrap();
     store.self_enrol(&enrol(selfenrol.id), Some(group.id)).await.unwrap();
-    assert!(store.is_group_member(group.id, ann.id).await.unwrap());
+    assert!(store.group_member(group.id, ann.id).await.unwrap().is_some());
     assert!(store.has_user_enrolment(selfenrol.id, ann.id).await.unwrap());
     assert_eq!(store.count_user_enrolments(selfenrol.id).await.unwrap(), 1);
     // An unknown instance fails the whole batch.
@@ -144,11 +143,11 @@ backend_test!(unenrolling_the_last_enrolment_clears_the_course, |store: Store| a
     // Another enrolment remains: roles and groups stay.
     store.unenrol_users(&batch[..1]).await.unwrap();
     assert!(!store.has_user_enrolment(manual.id, ann.id).await.unwrap());
-    assert!(store.is_group_member(group.id, ann.id).await.unwrap());
+    assert!(store.group_member(group.id, ann.id).await.unwrap().is_some());
     assert_eq!(store.role_assignments_in_context(context.id).await.unwrap().len(), 1);
     // The last one takes them.
     store.unenrol_users(&[Unenrolment { enrolid: selfenrol.id, userid: ann.id }]).await.unwrap();
-    assert!(!store.is_group_member(group.id, ann.id).await.unwrap());
+    assert!(store.group_member(group.id, ann.id).await.unwrap().is_none());
     assert!(store.role_assignments_in_context(context.id).await.unwrap().is_empty());
     assert!(!store.is_enrolled(course.id, ann.id, false, 0).await.unwrap());
 });
@@ -167,10 +166,16 @@ backend_test!(participants_are_filtered_sorted_and_grouped, |store: Store| async
         ..NewEnrolment::default()
     };
     store.enrol_users(&[enrol(zed.id, 0), enrol(amy.id, 0), enrol(max.id, 1)]).await.unwrap();
-    let group = Group { courseid: course.id, name: "Red".into(), ..Group::default() };
-    let group = store.create_group(&group).await.unwrap();
-    store.add_group_member(group.id, zed.id).await.unwrap();
-    store.add_group_member(group.id, max.id).await.unwrap();
+    let group = NewGroup { courseid: course.id, name: "Red".into(), ..NewGroup::default() };
+    let group = store.create_groups(&[group]).await.unwrap().remove(0);
+    store
+        .add_group_members(&[GroupMembership { groupid: group.id, userid: zed.id }], "", 0)
+        .await
+        .unwrap();
+    store
+        .add_group_members(&[GroupMembership { groupid: group.id, userid: max.id }], "", 0)
+        .await
+        .unwrap();
     let query = EnrolledUsersQuery {
         courseid: course.id,
         guestid: 1,

@@ -4,7 +4,8 @@
 //! with bracket-encoded parameters as clients send them, in REST JSON and XML.
 
 use portico_store::Store;
-use portico_store::model::{CONTEXT_COURSE, Enrol, Group, role_id};
+use portico_store::model::{CONTEXT_COURSE, Enrol, role_id};
+use portico_store::{GroupMembership, NewGroup};
 use portico_testkit::backend_test;
 use serde_json::{Value as Json, json};
 
@@ -351,9 +352,12 @@ backend_test!(participants_over_rest, |store: Store| async move {
     let ann = site.user("ann").await;
     site.enrol(teacher.id, course.id, role_id::EDITINGTEACHER).await;
     site.enrol(ann.id, course.id, role_id::STUDENT).await;
-    let group = Group { courseid: course.id, name: "Red".into(), ..Group::default() };
-    let group = site.store().create_group(&group).await.unwrap();
-    site.store().add_group_member(group.id, ann.id).await.unwrap();
+    let group = NewGroup { courseid: course.id, name: "Red".into(), ..NewGroup::default() };
+    let group = site.store().create_groups(&[group]).await.unwrap().remove(0);
+    site.store()
+        .add_group_members(&[GroupMembership { groupid: group.id, userid: ann.id }], "", 0)
+        .await
+        .unwrap();
     let token = site.mobile_token(teacher.id).await;
     let course_id = course.id.to_string();
     let answer = site

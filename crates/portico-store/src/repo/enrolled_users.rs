@@ -10,7 +10,7 @@ use crate::db::{Row, args};
 use crate::error::StoreError;
 use crate::model::{Group, User};
 use crate::repo::user::user_from;
-use crate::store::{Store, now};
+use crate::store::Store;
 
 /// The order of [`Store::enrolled_users`] (the `sortby` option).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -167,56 +167,6 @@ impl Store {
         ));
         let rows = self.conn().await?.fetch_all("groups", &sql, args![courseid, userid]).await?;
         rows.iter().map(group_from).collect()
-    }
-
-    /// Creates the group row `group` (its `id` is chosen here) and returns it; the fixtures and
-    /// the tests of the enrolment functions build groups with it.
-    pub async fn create_group(&self, group: &Group) -> Result<Group, StoreError> {
-        let sql = self.insert_sql(
-            "INSERT INTO {groups} (courseid, idnumber, name, description, descriptionformat, \
-             enrolmentkey, picture, visibility, participation, timecreated, timemodified) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        );
-        let g = group;
-        let values = args![
-            g.courseid,
-            &g.idnumber,
-            &g.name,
-            &g.description,
-            g.descriptionformat,
-            &g.enrolmentkey,
-            g.picture,
-            g.visibility,
-            g.participation,
-            g.timecreated,
-            g.timemodified
-        ];
-        let mut tx = self.begin().await?;
-        let id = tx.insert("groups", &sql, values).await?;
-        tx.commit().await?;
-        Ok(Group { id, ..group.clone() })
-    }
-
-    /// Adds `userid` to group `groupid` by hand (component ''); an existing membership is kept.
-    pub async fn add_group_member(&self, groupid: i64, userid: i64) -> Result<(), StoreError> {
-        let sql = self.sql(
-            "INSERT INTO {groups_members} (groupid, userid, timeadded, component, itemid) \
-             VALUES (?, ?, ?, '', 0) ON CONFLICT (userid, groupid) DO NOTHING",
-        );
-        let mut tx = self.begin().await?;
-        tx.execute("groups_members", &sql, args![groupid, userid, now()]).await?;
-        tx.commit().await
-    }
-
-    /// Whether `userid` is a member of group `groupid` (Moodle's `groups_is_member`).
-    pub async fn is_group_member(&self, groupid: i64, userid: i64) -> Result<bool, StoreError> {
-        let sql = self.sql("SELECT id FROM {groups_members} WHERE groupid = ? AND userid = ?");
-        let row = self
-            .conn()
-            .await?
-            .fetch_optional("groups_members", &sql, args![groupid, userid])
-            .await?;
-        Ok(row.is_some())
     }
 
     /// Every group of course `courseid`, by id.
