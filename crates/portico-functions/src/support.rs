@@ -285,8 +285,10 @@ pub fn fullname(user: &portico_store::model::User) -> String {
 /// The enrolment instances a new course gets (Moodle's `add_default_instance` of each enabled
 /// plugin, in `enrol_plugins_enabled` order, for plugins whose `defaultenrol` is on): manual
 /// enabled with the student role, guest disabled, self disabled with the student role; cohort
-/// sync adds none. Plugin settings `enrol_<name>/defaultenrol`, `status` and `roleid` override
-/// these defaults.
+/// sync adds none. The instance fields follow each plugin's `get_instance_defaults`; its
+/// settings (`enrol_<name>/defaultenrol`, `status`, `roleid`, `enrolperiod`, `expirynotify`,
+/// `expirythreshold`, and for self enrolment `groupkey`, `longtimenosee`, `maxenrolled`,
+/// `sendcoursewelcomemessage`, `newenrols`) override Moodle's defaults.
 pub fn default_enrols(settings: &portico_access::Settings) -> Vec<portico_store::DefaultEnrol> {
     let enabled = settings.get("enrol_plugins_enabled").unwrap_or("manual,guest,self,cohort");
     enabled
@@ -303,10 +305,26 @@ pub fn default_enrols(settings: &portico_access::Settings) -> Vec<portico_store:
             let setting = |key: &str, default: i64| {
                 settings.plugin(&plugin, key).and_then(|v| v.trim().parse().ok()).unwrap_or(default)
             };
+            let customint = match name {
+                "self" => [
+                    Some(setting("groupkey", 0)),
+                    Some(setting("longtimenosee", 0)),
+                    Some(setting("maxenrolled", 0)),
+                    Some(setting("sendcoursewelcomemessage", 1)),
+                    Some(0),
+                    Some(setting("newenrols", 1)),
+                ],
+                _ => [None; 6],
+            };
+            let with_period = name != "guest";
             (setting("defaultenrol", defaultenrol) == 1).then(|| portico_store::DefaultEnrol {
                 enrol: name.to_owned(),
                 status: setting("status", status),
                 roleid: setting("roleid", roleid),
+                enrolperiod: if with_period { setting("enrolperiod", 0) } else { 0 },
+                expirynotify: if with_period { setting("expirynotify", 0) } else { 0 },
+                expirythreshold: if with_period { setting("expirythreshold", 86_400) } else { 0 },
+                customint,
             })
         })
         .collect()

@@ -26,7 +26,8 @@ async fn course(store: &Store, shortname: &str, category: i64) -> Course {
         numsections: 2,
         format_options: vec![("hiddensections".into(), "0".into())],
     };
-    let manual = DefaultEnrol { enrol: "manual".into(), status: 0, roleid: 5 };
+    let manual =
+        DefaultEnrol { enrol: "manual".into(), status: 0, roleid: 5, ..DefaultEnrol::default() };
     store.create_courses(&[new], &[manual]).await.unwrap().remove(0)
 }
 

@@ -37,8 +37,18 @@ async fn course(store: &Store, shortname: &str) -> (Course, Context) {
         ..Course::default()
     };
     let enrols = [
-        DefaultEnrol { enrol: "manual".into(), status: 0, roleid: role_id::STUDENT },
-        DefaultEnrol { enrol: "self".into(), status: 1, roleid: role_id::STUDENT },
+        DefaultEnrol {
+            enrol: "manual".into(),
+            status: 0,
+            roleid: role_id::STUDENT,
+            ..DefaultEnrol::default()
+        },
+        DefaultEnrol {
+            enrol: "self".into(),
+            status: 1,
+            roleid: role_id::STUDENT,
+            ..DefaultEnrol::default()
+        },
     ];
     let new = NewCourse { course: row, numsections: 0, format_options: vec![] };
     let course = store.create_courses(&[new], &enrols).await.unwrap().remove(0);

@@ -80,7 +80,7 @@ pub struct NewCourse {
 
 /// An enrolment instance Moodle's `add_default_instance` gives a new course: the plugin, its
 /// status (0 enabled, 1 disabled) and default role (spec 05 §5.4).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DefaultEnrol {
     /// Plugin name.
     pub enrol: String,
@@ -88,6 +88,15 @@ pub struct DefaultEnrol {
     pub status: i64,
     /// Default role of new enrolments (0 for none).
     pub roleid: i64,
+    /// Default enrolment duration in seconds (0: unlimited).
+    pub enrolperiod: i64,
+    /// Expiry notification (0 off).
+    pub expirynotify: i64,
+    /// Seconds before expiry to notify.
+    pub expirythreshold: i64,
+    /// The plugin's `customint1` to `customint6` (self enrolment: group keys, inactivity
+    /// limit, maximum enrolled, welcome message, cohort, new enrolments allowed).
+    pub customint: [Option<i64>; 6],
 }
 
 impl Store {
@@ -141,8 +150,10 @@ impl Store {
              VALUES (?, ?, 0, ?, ?)",
         );
         let enrol = self.sql(
-            "INSERT INTO {enrol} (enrol, status, courseid, sortorder, roleid, timecreated, \
-             timemodified) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO {enrol} (enrol, status, courseid, sortorder, roleid, enrolperiod, \
+             expirynotify, expirythreshold, customint1, customint2, customint3, customint4, \
+             customint5, customint6, timecreated, timemodified) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         let select =
             self.sql(concat!("SELECT id, ", course_columns!(), " FROM {course} WHERE id = ?"));
@@ -215,6 +226,15 @@ impl Store {
                     id,
                     sortorder as i64,
                     default.roleid,
+                    default.enrolperiod,
+                    default.expirynotify,
+                    default.expirythreshold,
+                    default.customint[0],
+                    default.customint[1],
+                    default.customint[2],
+                    default.customint[3],
+                    default.customint[4],
+                    default.customint[5],
                     time,
                     time
                 ];
