@@ -224,6 +224,13 @@ mod tests {
                 summary,
                 [("manual", 0, Some(5)), ("guest", 1, Some(0)), ("self", 1, Some(5))]
             );
+            // Self enrolment's defaults: new enrolments allowed, welcome message on.
+            let own = &instances[2];
+            assert_eq!(
+                (own.customint6, own.customint4, own.customint1),
+                (Some(1), Some(1), Some(0))
+            );
+            assert_eq!(instances[0].expirythreshold, Some(86_400));
             let student = site.user("student").await;
             site.enrol(student.id, first.id, 5).await;
             site.enrol(student.id, first.id, 5).await;
