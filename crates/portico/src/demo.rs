@@ -10,8 +10,8 @@ use anyhow::Context as _;
 use portico_engine::Portico;
 use portico_engine::install::{hash_new_password, new_local_user};
 use portico_functions::fixtures;
-use portico_store::Store;
-use portico_store::model::{User, role_id};
+use portico_store::model::{SYSTEM_CONTEXT_ID, User, role_id};
+use portico_store::{CohortMembership, GroupMembership, NewCohort, NewGroup, Store};
 
 /// The password of every demo user (it satisfies Moodle's default password policy).
 pub(crate) const DEMO_PASSWORD: &str = "Demo-pass-1";
@@ -62,6 +62,7 @@ pub(crate) async fn create(node: &Portico) -> anyhow::Result<()> {
     let category = fixtures::category(store, "Demo courses", 0).await?;
     let now = portico_engine::install::now();
     let day = 86_400;
+    let mut first_course = None;
     for (shortname, fullname, summary, start, end) in COURSES {
         let mut row = fixtures::course_row(shortname, category.id);
         row.fullname = fullname.to_owned();
@@ -76,7 +77,42 @@ pub(crate) async fn create(node: &Portico) -> anyhow::Result<()> {
         for student in &students {
             fixtures::enrol(store, student.id, course.id, role_id::STUDENT).await?;
         }
+        first_course.get_or_insert(course.id);
     }
+    // A group of the first two students in the first course.
+    if let Some(courseid) = first_course {
+        let group = NewGroup {
+            courseid,
+            name: "Stargazers".to_owned(),
+            description: Some("<p>Observing sessions on clear nights.</p>".to_owned()),
+            descriptionformat: 1,
+            participation: 1,
+            ..NewGroup::default()
+        };
+        let group = store.create_groups(&[group]).await?.remove(0);
+        let members: Vec<GroupMembership> = students[..2]
+            .iter()
+            .map(|student| GroupMembership { groupid: group.id, userid: student.id })
+            .collect();
+        store.add_group_members(&members, "", 0).await?;
+    }
+    // A site-wide cohort of every student.
+    let cohort = NewCohort {
+        contextid: SYSTEM_CONTEXT_ID,
+        name: "Demo students".to_owned(),
+        idnumber: Some("DEMO-STUDENTS".to_owned()),
+        description: String::new(),
+        descriptionformat: 1,
+        visible: 1,
+        component: String::new(),
+        theme: String::new(),
+    };
+    let cohort = store.create_cohorts(&[cohort]).await?.remove(0);
+    let members: Vec<CohortMembership> = students
+        .iter()
+        .map(|student| CohortMembership { cohortid: cohort.id, userid: student.id })
+        .collect();
+    store.add_cohort_members(&members).await?;
     store.set_plugin_config(MARKER.0, MARKER.1, "1").await?;
     Ok(())
 }
@@ -90,6 +126,8 @@ pub(crate) fn logins() -> Vec<String> {
     for (username, first, last) in STUDENTS {
         lines.push(format!("  student:  {username} ({first} {last})"));
     }
+    lines.push("  group:    Stargazers (student1, student2, in ASTRO101)".to_owned());
+    lines.push("  cohort:   Demo students (DEMO-STUDENTS: every student)".to_owned());
     lines.push(format!(
         "  courses:  {}",
         COURSES.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
