@@ -8,12 +8,15 @@
 
 use portico_engine::Registry;
 
+pub mod core_course_get_courses;
+pub mod core_enrol_get_users_courses;
 pub mod core_user_create_users;
 pub mod core_user_delete_users;
 pub mod core_user_get_users;
 pub mod core_user_get_users_by_field;
 pub mod core_user_update_users;
 pub mod core_webservice_get_site_info;
+pub mod courses;
 pub mod fixtures;
 pub mod support;
 pub mod tool_mobile_get_autologin_key;
@@ -26,6 +29,8 @@ mod testing;
 
 /// Registers every built-in function, sorted by wire name.
 pub fn register_all(registry: &mut Registry) {
+    registry.add::<core_course_get_courses::GetCourses>();
+    registry.add::<core_enrol_get_users_courses::GetUsersCourses>();
     registry.add::<core_user_create_users::CreateUsers>();
     registry.add::<core_user_delete_users::DeleteUsers>();
     registry.add::<core_user_get_users::GetUsers>();

@@ -21,6 +21,7 @@ pub use db::Backend;
 pub use error::StoreError;
 pub use repo::category::{MAX_COURSES_IN_CATEGORY, NewCategory};
 pub use repo::course::{DefaultEnrol, NewCourse};
+pub use repo::course_list::{CourseContact, CourseFilter, CourseSection, ListedCourse};
 pub use repo::enrolment::NewEnrolment;
 pub use repo::role::NewRoleAssignment;
 pub use repo::user_delete::DeletedUser;
