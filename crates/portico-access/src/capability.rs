@@ -358,6 +358,8 @@ pub const DEFAULT_CAPABILITIES: &[CapabilityDefault] = capabilities! {
     // What the course navigation and administration options (spec 04 §5.10) and the course
     // list's completion fields read.
     "moodle/course:isincompletionreports" "read" CONTEXT_COURSE "moodle" [] { "student": A }
+    "moodle/course:viewhiddensections" "read" CONTEXT_COURSE "moodle" []
+        { "manager": A, "editingteacher": A, "teacher": A }
     "moodle/course:managefiles" "write" CONTEXT_COURSE "moodle" [RISK_XSS]
         { "manager": A, "editingteacher": A }
     "moodle/course:tag" "write" CONTEXT_COURSE "moodle" [] { "manager": A, "editingteacher": A }

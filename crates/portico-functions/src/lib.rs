@@ -8,6 +8,7 @@
 
 use portico_engine::Registry;
 
+pub mod core_course_get_contents;
 pub mod core_course_get_courses;
 pub mod core_course_get_courses_by_field;
 pub mod core_enrol_get_users_courses;
@@ -30,6 +31,7 @@ mod testing;
 
 /// Registers every built-in function, sorted by wire name.
 pub fn register_all(registry: &mut Registry) {
+    registry.add::<core_course_get_contents::GetContents>();
     registry.add::<core_course_get_courses::GetCourses>();
     registry.add::<core_course_get_courses_by_field::GetCoursesByField>();
     registry.add::<core_enrol_get_users_courses::GetUsersCourses>();
