@@ -228,6 +228,40 @@ pub(crate) async fn enrolment_methods(
         .collect())
 }
 
+/// Moodle's `util::validate_courses`: each distinct id in the order given, with its course
+/// when the caller can enter it, else the warning `No access rights in course context` (also
+/// for ids of no course).
+pub(crate) async fn validate_courses(
+    context: &CallContext,
+    courseids: &[i64],
+) -> Result<(Vec<ListedCourse>, Vec<crate::support::Warning>), CallError> {
+    let store = context.store()?;
+    let restriction = restriction(context).await?;
+    let mut seen = Vec::with_capacity(courseids.len());
+    let (mut courses, mut warnings) = (Vec::new(), Vec::new());
+    for &id in courseids {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let listed = store.listed_courses(&portico_store::CourseFilter::Id(id)).await?.pop();
+        let entered = match &listed {
+            Some(listed) => enter_course(context, listed, &restriction, None).await.is_ok(),
+            None => false,
+        };
+        match listed {
+            Some(listed) if entered => courses.push(listed),
+            _ => warnings.push(crate::support::Warning::new(
+                "course",
+                id,
+                "1",
+                "No access rights in course context",
+            )),
+        }
+    }
+    Ok((courses, warnings))
+}
+
 /// The site guest user's id (`$CFG->siteguest`).
 pub(crate) async fn guest_id(context: &CallContext) -> Result<i64, CallError> {
     Ok(config_or(context, "siteguest", "1").await?.trim().parse().unwrap_or(1))

@@ -11,6 +11,8 @@ use portico_engine::Registry;
 pub mod core_course_get_contents;
 pub mod core_course_get_courses;
 pub mod core_course_get_courses_by_field;
+pub mod core_course_get_user_administration_options;
+pub mod core_course_get_user_navigation_options;
 pub mod core_enrol_get_users_courses;
 pub mod core_user_create_users;
 pub mod core_user_delete_users;
@@ -34,6 +36,8 @@ pub fn register_all(registry: &mut Registry) {
     registry.add::<core_course_get_contents::GetContents>();
     registry.add::<core_course_get_courses::GetCourses>();
     registry.add::<core_course_get_courses_by_field::GetCoursesByField>();
+    registry.add::<core_course_get_user_administration_options::GetUserAdministrationOptions>();
+    registry.add::<core_course_get_user_navigation_options::GetUserNavigationOptions>();
     registry.add::<core_enrol_get_users_courses::GetUsersCourses>();
     registry.add::<core_user_create_users::CreateUsers>();
     registry.add::<core_user_delete_users::DeleteUsers>();
