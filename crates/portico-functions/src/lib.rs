@@ -11,6 +11,7 @@ use portico_engine::Registry;
 pub mod core_course_get_contents;
 pub mod core_course_get_courses;
 pub mod core_course_get_courses_by_field;
+pub mod core_course_get_enrolled_courses_by_timeline_classification;
 pub mod core_course_get_user_administration_options;
 pub mod core_course_get_user_navigation_options;
 pub mod core_enrol_get_users_courses;
@@ -36,6 +37,9 @@ pub fn register_all(registry: &mut Registry) {
     registry.add::<core_course_get_contents::GetContents>();
     registry.add::<core_course_get_courses::GetCourses>();
     registry.add::<core_course_get_courses_by_field::GetCoursesByField>();
+    registry.add::<
+        core_course_get_enrolled_courses_by_timeline_classification::GetEnrolledCoursesByTimelineClassification,
+    >();
     registry.add::<core_course_get_user_administration_options::GetUserAdministrationOptions>();
     registry.add::<core_course_get_user_navigation_options::GetUserNavigationOptions>();
     registry.add::<core_enrol_get_users_courses::GetUsersCourses>();
