@@ -269,7 +269,7 @@ impl ExternalFunction for GetContents {
             .await?
             .into_iter()
             .find(|(name, _)| name == "hiddensections")
-            .map_or(true, |(_, value)| match value.0 {
+            .is_none_or(|(_, value)| match value.0 {
                 Value::Int(number) => number != 0,
                 other => crate::courses::php_truthy(&text_of(&other)),
             });

@@ -3,6 +3,7 @@
 //! (bracket-encoded form bodies), on SQLite and PostgreSQL (`backend_test!`). One module per
 //! group of functions.
 
+mod course_reads;
 mod site;
 
 use portico_access::token::generate_token;
