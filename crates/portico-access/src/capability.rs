@@ -356,6 +356,68 @@ pub const DEFAULT_CAPABILITIES: &[CapabilityDefault] = capabilities! {
         { "manager": A, "editingteacher": A }
     "enrol/manual:config" "write" CONTEXT_COURSE "enrol_manual" [] { "manager": A }
     "enrol/self:enrolself" "read" CONTEXT_COURSE "enrol_self" [] { "user": A }
+    // What the course navigation and administration options (spec 04 §5.10) and the course
+    // list's completion fields read.
+    "moodle/course:isincompletionreports" "read" CONTEXT_COURSE "moodle" [] { "student": A }
+    "moodle/course:viewhiddensections" "read" CONTEXT_COURSE "moodle" []
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "moodle/course:managefiles" "write" CONTEXT_COURSE "moodle" [RISK_XSS]
+        { "manager": A, "editingteacher": A }
+    "moodle/course:tag" "write" CONTEXT_COURSE "moodle" [] { "manager": A, "editingteacher": A }
+    "moodle/course:reset" "write" CONTEXT_COURSE "moodle" [RISK_DATALOSS]
+        { "manager": A, "editingteacher": A }
+    "moodle/role:switchroles" "read" CONTEXT_COURSE "moodle" [RISK_XSS | RISK_PERSONAL]
+        { "manager": A, "editingteacher": A }
+    "moodle/filter:manage" "write" CONTEXT_COURSE "moodle" [] { "manager": A, "editingteacher": A }
+    "moodle/site:viewreports" "read" CONTEXT_COURSE "moodle" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "moodle/backup:backupcourse" "write" CONTEXT_COURSE "moodle" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A }
+    "moodle/restore:restorecourse" "write" CONTEXT_COURSE "moodle" [RISK_XSS]
+        { "manager": A, "editingteacher": A }
+    "moodle/restore:restoretargetimport" "write" CONTEXT_COURSE "moodle" [RISK_XSS]
+        { "manager": A, "editingteacher": A }
+    "moodle/grade:viewall" "read" CONTEXT_COURSE "moodle" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "moodle/grade:manage" "write" CONTEXT_COURSE "moodle" [] { "manager": A, "editingteacher": A }
+    "gradereport/grader:view" "read" CONTEXT_COURSE "gradereport_grader" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "gradereport/history:view" "read" CONTEXT_COURSE "gradereport_history" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "gradereport/outcomes:view" "read" CONTEXT_COURSE "gradereport_outcomes" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "gradereport/overview:view" "read" CONTEXT_COURSE "gradereport_overview" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A, "student": A }
+    "gradereport/singleview:view" "read" CONTEXT_COURSE "gradereport_singleview" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "gradereport/summary:view" "read" CONTEXT_COURSE "gradereport_summary" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "gradereport/user:view" "read" CONTEXT_COURSE "gradereport_user" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A, "student": A }
+    "moodle/notes:view" "read" CONTEXT_COURSE "moodle" [RISK_PERSONAL]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "moodle/notes:manage" "write" CONTEXT_COURSE "moodle" [RISK_SPAM]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "moodle/blog:view" "read" CONTEXT_SYSTEM "moodle" []
+        { "guest": A, "user": A, "teacher": A, "editingteacher": A, "manager": A }
+    "moodle/badges:viewbadges" "read" CONTEXT_COURSE "moodle" [] { "user": A }
+    "moodle/badges:createbadge" "write" CONTEXT_COURSE "moodle" [RISK_SPAM]
+        { "manager": A, "editingteacher": A }
+    "moodle/badges:awardbadge" "write" CONTEXT_COURSE "moodle" [RISK_SPAM]
+        { "manager": A, "editingteacher": A, "teacher": A }
+    "moodle/badges:configurecriteria" "write" CONTEXT_COURSE "moodle" []
+        { "manager": A, "editingteacher": A }
+    "moodle/badges:configuremessages" "write" CONTEXT_COURSE "moodle" [RISK_SPAM]
+        { "manager": A, "editingteacher": A }
+    "moodle/badges:configuredetails" "write" CONTEXT_COURSE "moodle" [RISK_SPAM]
+        { "manager": A, "editingteacher": A }
+    "moodle/badges:deletebadge" "write" CONTEXT_COURSE "moodle" [RISK_DATALOSS]
+        { "manager": A, "editingteacher": A }
+    "moodle/competency:coursecompetencyview" "read" CONTEXT_COURSE "moodle" [] { "user": A }
+    "moodle/competency:coursecompetencymanage" "write" CONTEXT_COURSE "moodle" []
+        { "manager": A, "editingteacher": A }
+    "moodle/search:query" "read" CONTEXT_SYSTEM "moodle" []
+        { "guest": A, "user": A, "student": A, "teacher": A, "editingteacher": A, "manager": A }
 };
 
 /// Id of the standard role with `archetype` (05 §2.2).

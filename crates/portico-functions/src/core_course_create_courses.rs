@@ -384,7 +384,7 @@ mod tests {
             assert_eq!(site.store().course_section_numbers(bio.id).await.unwrap(), vec![0]);
             let chem = int_field(&list[1], "id");
             assert_eq!(site.store().course_section_numbers(chem).await.unwrap(), vec![0, 1, 2]);
-            let options = site.store().course_format_options(chem).await.unwrap();
+            let options = site.store().course_format_options(chem, "weeks").await.unwrap();
             assert_eq!(
                 options,
                 [

@@ -255,7 +255,7 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
     for option in changes.courseformatoptions.unwrap_or_default() {
         given.push((option.name, option.value));
     }
-    let stored = store.course_format_options(old.id).await?;
+    let stored = store.course_format_options(old.id, &old.format).await?;
     let mut options: Vec<(String, String)> = Vec::new();
     for (name, default) in format_option_defaults(&course.format) {
         let sent = given.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value.clone());
@@ -356,7 +356,7 @@ mod tests {
         let moved = store.context_by_instance(CONTEXT_COURSE, bio.id).await.unwrap().unwrap();
         assert_eq!(moved.path, Some(format!("{}/{}", parent.path.unwrap(), moved.id)));
         assert_eq!(moved.depth, parent.depth + 1);
-        let options = store.course_format_options(bio.id).await.unwrap();
+        let options = store.course_format_options(bio.id, "topics").await.unwrap();
         assert_eq!(
             options,
             [
@@ -450,7 +450,7 @@ mod tests {
         );
         let names: Vec<String> = site
             .store()
-            .course_format_options(bio.id)
+            .course_format_options(bio.id, "weeks")
             .await
             .unwrap()
             .into_iter()

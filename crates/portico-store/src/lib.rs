@@ -22,6 +22,7 @@ pub use error::StoreError;
 pub use repo::category::{MAX_COURSES_IN_CATEGORY, NewCategory};
 pub use repo::cohort::{CohortMembership, NewCohort};
 pub use repo::course::{DefaultEnrol, NewCourse};
+pub use repo::course_list::{CourseContact, CourseFilter, CourseSection, ListedCourse};
 pub use repo::course_write::CourseUpdate;
 pub use repo::enrolled_users::{EnrolledUser, EnrolledUsersQuery, EnrolledUsersSort};
 pub use repo::enrolment::NewEnrolment;

@@ -60,7 +60,7 @@ backend_test!(a_moved_course_takes_its_contexts_along, |store: Store| async move
     let changes = store.change_log_since(before).await.unwrap();
     assert!(changes.iter().any(|c| c.kind == "context" && c.key == moved.id.to_string()));
     assert_eq!(
-        store.course_format_options(bio.id).await.unwrap(),
+        store.course_format_options(bio.id, "topics").await.unwrap(),
         [("hiddensections".to_owned(), "1".to_owned())]
     );
     // A new format drops the previous format's options.
@@ -72,7 +72,7 @@ backend_test!(a_moved_course_takes_its_contexts_along, |store: Store| async move
     };
     store.update_course(&update).await.unwrap();
     assert_eq!(
-        store.course_format_options(bio.id).await.unwrap(),
+        store.course_format_options(bio.id, "weeks").await.unwrap(),
         [("automaticenddate".to_owned(), "1".to_owned())]
     );
     let mut lost = bio.clone();
@@ -122,7 +122,7 @@ backend_test!(a_deleted_course_leaves_nothing_behind, |store: Store| async move 
     assert!(store.context_by_id(block.id).await.unwrap().is_none());
     assert!(store.enrol_instances(bio.id).await.unwrap().is_empty());
     assert!(store.course_section_numbers(bio.id).await.unwrap().is_empty());
-    assert!(store.course_format_options(bio.id).await.unwrap().is_empty());
+    assert!(store.course_format_options(bio.id, "weeks").await.unwrap().is_empty());
     assert!(!store.is_enrolled(bio.id, user.id, false, 0).await.unwrap());
     // The other course keeps its enrolment and its role assignment.
     assert!(store.is_enrolled(chem.id, user.id, false, 0).await.unwrap());

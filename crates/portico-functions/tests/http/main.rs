@@ -4,6 +4,7 @@
 //! group of functions.
 
 mod cohorts;
+mod course_reads;
 mod courses;
 mod enrolment;
 mod groups;

@@ -274,22 +274,6 @@ impl Store {
         Ok(true)
     }
 
-    /// The format options of section 0 of course `courseid`, name and value, by name.
-    pub async fn course_format_options(
-        &self,
-        courseid: i64,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        let sql = self.sql(
-            "SELECT name, value FROM {course_format_options} WHERE courseid = ? AND sectionid = 0 \
-             ORDER BY name",
-        );
-        let rows =
-            self.conn().await?.fetch_all("course_format_options", &sql, args![courseid]).await?;
-        rows.iter()
-            .map(|row| Ok((row.text("name")?, row.opt_text("value")?.unwrap_or_default())))
-            .collect()
-    }
-
     /// The section numbers of course `courseid`, in order.
     pub async fn course_section_numbers(&self, courseid: i64) -> Result<Vec<i64>, StoreError> {
         let sql =

@@ -10,6 +10,7 @@ pub(crate) mod config;
 pub(crate) mod context;
 #[macro_use]
 pub(crate) mod course;
+pub(crate) mod course_list;
 pub(crate) mod course_write;
 pub(crate) mod enrolment;
 pub(crate) mod group;
