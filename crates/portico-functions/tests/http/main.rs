@@ -8,6 +8,7 @@ mod course_reads;
 mod courses;
 mod enrolment;
 mod groups;
+mod provisioning;
 mod site;
 
 use portico_access::token::generate_token;
