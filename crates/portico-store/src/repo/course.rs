@@ -3,7 +3,7 @@
 //! Creating a course also creates its context below its category's, in one transaction, as
 //! Moodle does. This module must never decide who may see or change a course.
 
-use crate::db::{Row, args};
+use crate::db::{Arg, Row, args};
 use crate::error::StoreError;
 use crate::model::{CONTEXT_COURSE, CONTEXT_COURSECAT, Course};
 use crate::store::{Store, now};
@@ -64,6 +64,55 @@ impl Store {
         let row = self.conn().await?.fetch_optional("course", &sql, args![id]).await?;
         row.as_ref().map(course_from).transpose()
     }
+}
+
+/// The values of `course_columns!` for `c`, in that order, with the given sort order, times and
+/// cache revision (its own fields for the rest).
+pub(crate) fn course_values(
+    c: &Course,
+    sortorder: i64,
+    timecreated: i64,
+    timemodified: i64,
+    cacherev: i64,
+) -> Vec<Arg> {
+    args![
+        c.category,
+        sortorder,
+        c.fullname.as_str(),
+        c.shortname.as_str(),
+        c.idnumber.as_str(),
+        c.summary.as_deref(),
+        c.summaryformat,
+        c.format.as_str(),
+        c.showgrades,
+        c.newsitems,
+        c.startdate,
+        c.enddate,
+        c.relativedatesmode,
+        c.marker,
+        c.maxbytes,
+        c.legacyfiles,
+        c.showreports,
+        c.visible,
+        c.visibleold,
+        c.downloadcontent,
+        c.groupmode,
+        c.groupmodeforce,
+        c.defaultgroupingid,
+        c.lang.as_str(),
+        c.calendartype.as_str(),
+        c.theme.as_str(),
+        timecreated,
+        timemodified,
+        c.requested,
+        c.enablecompletion,
+        c.completionnotify,
+        cacherev,
+        c.originalcourseid,
+        c.showactivitydates,
+        c.showcompletionconditions,
+        c.pdfexportfont.as_deref()
+    ]
 }
 
 /// A course to create: its row (`id`, `sortorder` and times are set here) and what Moodle's
@@ -171,44 +220,7 @@ impl Store {
                 .ok_or(StoreError::NotFound { entity: "context", id: category.id })?;
             tx.execute("course", &shift, args![category.id]).await?;
             let time = now();
-            let values = args![
-                c.category,
-                category.sortorder + 1,
-                c.fullname.as_str(),
-                c.shortname.as_str(),
-                c.idnumber.as_str(),
-                c.summary.as_deref(),
-                c.summaryformat,
-                c.format.as_str(),
-                c.showgrades,
-                c.newsitems,
-                c.startdate,
-                c.enddate,
-                c.relativedatesmode,
-                c.marker,
-                c.maxbytes,
-                c.legacyfiles,
-                c.showreports,
-                c.visible,
-                c.visibleold,
-                c.downloadcontent,
-                c.groupmode,
-                c.groupmodeforce,
-                c.defaultgroupingid,
-                c.lang.as_str(),
-                c.calendartype.as_str(),
-                c.theme.as_str(),
-                time,
-                time,
-                c.requested,
-                c.enablecompletion,
-                c.completionnotify,
-                time,
-                c.originalcourseid,
-                c.showactivitydates,
-                c.showcompletionconditions,
-                c.pdfexportfont.as_deref()
-            ];
+            let values = course_values(c, category.sortorder + 1, time, time, time);
             let id = tx.insert("course", &insert, values).await?;
             tx.execute("course_categories", &count, args![category.id]).await?;
             self.create_context_in(&mut tx, CONTEXT_COURSE, id, Some(parent.id)).await?;

@@ -13,7 +13,7 @@ use crate::change::ChangeKind;
 use crate::db::{Conn, args};
 use crate::error::StoreError;
 use crate::model::{CONTEXT_COURSE, CONTEXT_COURSECAT, Course, SITEID};
-use crate::repo::course::course_from;
+use crate::repo::course::{course_from, course_values};
 use crate::store::{Store, now};
 
 /// New values for a course: the whole row as it should be stored (`id` names the course; its
@@ -44,7 +44,7 @@ impl Store {
              newsitems = ?, startdate = ?, enddate = ?, relativedatesmode = ?, marker = ?, \
              maxbytes = ?, legacyfiles = ?, showreports = ?, visible = ?, visibleold = ?, \
              downloadcontent = ?, groupmode = ?, groupmodeforce = ?, defaultgroupingid = ?, \
-             lang = ?, calendartype = ?, theme = ?, timemodified = ?, requested = ?, \
+             lang = ?, calendartype = ?, theme = ?, timecreated = ?, timemodified = ?, requested = ?, \
              enablecompletion = ?, completionnotify = ?, cacherev = ?, originalcourseid = ?, \
              showactivitydates = ?, showcompletionconditions = ?, pdfexportfont = ? WHERE id = ?",
         );
@@ -67,45 +67,10 @@ impl Store {
             sortorder = self.move_course_in(&mut tx, &old, c.category).await?;
         }
         let time = now();
-        let values = args![
-            c.category,
-            sortorder,
-            c.fullname.as_str(),
-            c.shortname.as_str(),
-            c.idnumber.as_str(),
-            c.summary.as_deref(),
-            c.summaryformat,
-            c.format.as_str(),
-            c.showgrades,
-            c.newsitems,
-            c.startdate,
-            c.enddate,
-            c.relativedatesmode,
-            c.marker,
-            c.maxbytes,
-            c.legacyfiles,
-            c.showreports,
-            c.visible,
-            c.visibleold,
-            c.downloadcontent,
-            c.groupmode,
-            c.groupmodeforce,
-            c.defaultgroupingid,
-            c.lang.as_str(),
-            c.calendartype.as_str(),
-            c.theme.as_str(),
-            time,
-            c.requested,
-            c.enablecompletion,
-            c.completionnotify,
-            // Moodle bumps the cache revision whenever a course changes.
-            old.cacherev.max(time - 1) + 1,
-            c.originalcourseid,
-            c.showactivitydates,
-            c.showcompletionconditions,
-            c.pdfexportfont.as_deref(),
-            c.id
-        ];
+        // Moodle bumps the cache revision whenever a course changes.
+        let cacherev = old.cacherev.max(time - 1) + 1;
+        let mut values = course_values(c, sortorder, old.timecreated, time, cacherev);
+        values.extend(args![c.id]);
         tx.execute("course", &write, values).await?;
         if old.format != c.format {
             // Moodle drops the options of the previous format.
