@@ -429,6 +429,25 @@ mod tests {
     const NAME: &str = "core_course_get_contents";
 
     #[test]
+    fn weeks_sections_are_named_by_their_dates() {
+        let course = portico_store::model::Course {
+            format: "weeks".into(),
+            // Monday 1 January 2024, 00:00 UTC.
+            startdate: 1_704_067_200,
+            ..portico_store::model::Course::default()
+        };
+        let section = |number: i64, name: Option<&str>| portico_store::CourseSection {
+            section: number,
+            name: name.map(str::to_owned),
+            ..portico_store::CourseSection::default()
+        };
+        assert_eq!(super::section_name(&course, &section(0, None)), "General");
+        assert_eq!(super::section_name(&course, &section(1, None)), "1 January - 7 January");
+        assert_eq!(super::section_name(&course, &section(5, None)), "29 January - 4 February");
+        assert_eq!(super::section_name(&course, &section(2, Some("Revision"))), "Revision");
+    }
+
+    #[test]
     fn short_dates_are_day_and_month() {
         assert_eq!(short_date(0), "1 January");
         assert_eq!(short_date(1_709_251_200), "1 March");

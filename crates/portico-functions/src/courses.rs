@@ -175,7 +175,11 @@ pub(crate) async fn enter_course(
     {
         return Err(require_login_error("Course is hidden"));
     }
-    if context.has_capability("moodle/course:view", listed.contextid).await? {
+    // An active enrolment known beforehand settles it without a capability check, which on a
+    // cold cache would read the course context's path.
+    if enrolled == Some(true)
+        || context.has_capability("moodle/course:view", listed.contextid).await?
+    {
         return Ok(());
     }
     let enrolled = match enrolled {
