@@ -370,7 +370,8 @@ backend_test!(update_users_refusals_change_nothing, |store: Store| async move {
             ],
         )
         .await;
-    assert_error(&answer, "dml_write_exception", "dmlwriteexception");
+    let message = assert_error(&answer, "dml_write_exception", "dmlwriteexception");
+    assert_eq!(message, "Error writing to database");
     assert_eq!(users(&site).await, before);
     // A value that fails validation refuses the whole call before anything runs.
     let answer = site
