@@ -8,8 +8,10 @@ mod course_reads;
 mod courses;
 mod enrolment;
 mod groups;
+mod mobile_config;
 mod provisioning;
 mod site;
+mod users;
 
 use portico_access::token::generate_token;
 use portico_store::Store;
