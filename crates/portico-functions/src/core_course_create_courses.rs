@@ -141,19 +141,24 @@ pub(crate) fn course_error(errorcode: &'static str, message: String) -> CallErro
     Exception::moodle(errorcode, "error", message).into()
 }
 
-/// Moodle's `course_validate_dates` on the dates a client sent: when both are set, the end
-/// date may not be before the start date.
+/// Moodle's `course_validate_dates` on the dates a client sent (an absent date counts as 0, as
+/// PHP's `empty()` sees it): when both are set, the end date may not be before the start date,
+/// and an end date needs a start date.
 pub(crate) fn validate_dates(
     startdate: Option<i64>,
     enddate: Option<i64>,
 ) -> Result<(), CallError> {
-    let (Some(startdate), Some(enddate)) = (startdate, enddate) else {
-        return Ok(());
-    };
+    let (startdate, enddate) = (startdate.unwrap_or(0), enddate.unwrap_or(0));
     if startdate != 0 && enddate != 0 && enddate < startdate {
         return Err(course_error(
             "enddatebeforestartdate",
             "The course end date must be after the start date.".into(),
+        ));
+    }
+    if startdate == 0 && enddate != 0 {
+        return Err(course_error(
+            "nostartdatenoenddate",
+            "A course end date can only be set if a start date is also set.".into(),
         ));
     }
     Ok(())
@@ -459,6 +464,11 @@ mod tests {
                 format!("courses[1][fullname]=X&courses[1][shortname]=X&courses[1][categoryid]={c}&courses[1][startdate]=100&courses[1][enddate]=50"),
                 "enddatebeforestartdate",
                 "The course end date must be after the start date.".to_owned(),
+            ),
+            (
+                format!("courses[1][fullname]=X&courses[1][shortname]=X&courses[1][categoryid]={c}&courses[1][enddate]=50"),
+                "nostartdatenoenddate",
+                "A course end date can only be set if a start date is also set.".to_owned(),
             ),
         ];
             for (rest, errorcode, message) in cases {

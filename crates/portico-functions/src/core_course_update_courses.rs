@@ -425,7 +425,8 @@ mod tests {
         let args = format!(
             "courses[0][id]=1&courses[0][fullname]=Site\
              &courses[1][id]={bio}&courses[1][startdate]=200&courses[1][enddate]=100\
-             &courses[2][id]={bio}&courses[2][categoryid]={hidden}&courses[2][format]=weeks",
+             &courses[2][id]={bio}&courses[2][categoryid]={hidden}&courses[2][format]=weeks\
+             &courses[3][id]={bio}&courses[3][enddate]=500",
             bio = bio.id,
             hidden = hidden.id
         );
@@ -438,6 +439,12 @@ mod tests {
                     bio.id,
                     "enddatebeforestartdate".into(),
                     "The course end date must be after the start date.".into()
+                ),
+                // Moodle checks the dates sent, not the stored ones: an end date alone fails.
+                (
+                    bio.id,
+                    "nostartdatenoenddate".into(),
+                    "A course end date can only be set if a start date is also set.".into()
                 ),
             ]
         );

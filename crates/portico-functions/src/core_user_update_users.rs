@@ -1,11 +1,13 @@
 //! `core_user_update_users` (spec 04 §4.2): update users in one transaction. Users that may not
 //! be updated are skipped with a warning (Moodle 4.1 behaviour) instead of failing the batch.
 //!
-//! This module owns the skip rules and their warnings; it must never write outside the single
-//! `Store::update_users` transaction.
+//! This module owns the skip rules and their warnings, including the site password policy that
+//! Moodle's `user_update_user` applies to every password sent; it must never write outside the
+//! single `Store::update_users` transaction.
 
 use std::collections::HashMap;
 
+use portico_access::password_policy::PasswordRules;
 use portico_engine::install::hash_new_password;
 use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
@@ -144,6 +146,7 @@ impl ExternalFunction for UpdateUsers {
     const COMPONENT: &'static str = "moodle";
     const DESCRIPTION: &'static str = "Update users.";
     const KIND: CallKind = CallKind::Write;
+    const AJAX: bool = true;
     const CAPABILITIES: &'static [&'static str] = &["moodle/user:update"];
     type Args = Args;
     type Returns = Returns;
@@ -158,6 +161,7 @@ impl ExternalFunction for UpdateUsers {
         let images_disabled = config_or(context, "disableuserimages", "0").await? == "1";
         let guest = config_or(context, "siteguest", "1").await?.parse::<i64>().unwrap_or(1);
         let caller_is_admin = is_siteadmin(context, context.user_id()).await?;
+        let rules = PasswordRules::from_settings(&*context.access()?.settings().await?);
         let now = crate::now();
         let mut warnings = Vec::new();
         let mut batch: Vec<UserUpdate> = Vec::new();
@@ -192,6 +196,7 @@ impl ExternalFunction for UpdateUsers {
                 warnings.push(skipped(id, "usernotupdatedguest", "Cannot update guest account"));
                 continue;
             }
+            let mut new_email = None;
             if let Some(email) = changes.email.as_deref().filter(|email| *email != user.email) {
                 let value = Value::from(email);
                 if email.is_empty() || clean(&value, ParamType::Email, site) != value {
@@ -209,13 +214,23 @@ impl ExternalFunction for UpdateUsers {
                     warnings.push(skipped(id, "useremailduplicate", "Duplicate email address"));
                     continue;
                 }
+                new_email = Some(key);
+            }
+            // Moodle's `user_update_user` checks any password sent (even an empty one) against
+            // the site policy and throws `moodle_exception($errmsg)`: the warning's code is the
+            // HTML list of broken rules, which is no PARAM_ALPHANUM, so, as in Moodle, the answer
+            // then fails return validation after the other users were written.
+            if let Some(broken) = changes.password.as_deref().and_then(|p| rules.check(p)) {
+                warnings.push(skipped(id, &broken, &format!("error/{broken}")));
+                continue;
+            }
+            if let Some(key) = new_email {
                 batch_emails.insert(key, id);
             }
             apply(&mut user, &changes);
             if let Some(password) = changes.password.as_deref().filter(|p| !p.is_empty())
                 && INTERNAL_AUTHS.contains(&user.auth.as_str())
             {
-                // FIXME(#5): Moodle 4.1+ also applies the site password policy here.
                 user.password = hash_new_password(password)?;
             }
             if !images_disabled && changes.userpicture == Some(0) {
@@ -428,6 +443,52 @@ mod tests {
             "Sorry, but you do not currently have permissions to do that (Update user profiles)."
         );
     });
+
+    backend_test!(update_users_applies_the_password_policy, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let ann = site.user("ann").await;
+        let bob = site.user("bob").await;
+        let before = site.store().user_by_id(bob.id).await.unwrap().unwrap();
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        // Moodle's warning code for a weak password is the HTML list of broken rules, which
+        // fails return validation (PARAM_ALPHANUM); the other users were updated all the same.
+        let args = format!(
+            "users[0][id]={}&users[0][city]=Paris&users[1][id]={}&users[1][city]=Rome\
+             &users[1][password]=weak",
+            ann.id, bob.id
+        );
+        let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
+        assert_eq!(
+            (error.class, error.errorcode.as_ref()),
+            ("invalid_response_exception", "invalidresponse")
+        );
+        let debuginfo = String::from_utf8_lossy(&error.debuginfo.unwrap()).into_owned();
+        assert!(
+            debuginfo.contains(
+                "<div>Passwords must be at least 8 characters long.</div>\
+                 <div>Passwords must have at least 1 digit(s).</div>"
+            ),
+            "{debuginfo}"
+        );
+        assert_eq!(site.store().user_by_id(ann.id).await.unwrap().unwrap().city, "Paris");
+        let stored = site.store().user_by_id(bob.id).await.unwrap().unwrap();
+        assert_eq!((stored.city.as_str(), stored.password), ("", before.password));
+        // With the policy off the same password is accepted.
+        site.store().set_config("passwordpolicy", "0").await.unwrap();
+        let result = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert!(warnings(&result).is_empty());
+        let stored = site.store().user_by_id(bob.id).await.unwrap().unwrap();
+        assert_eq!(stored.city, "Rome");
+        assert!(verify_password("weak", &stored.password, &PasswordPolicy::default()).is_some());
+    });
+
+    #[test]
+    fn update_users_is_declared_for_ajax() {
+        let registry = crate::registry();
+        let info = registry.get(NAME).unwrap().info().clone();
+        assert!(info.ajax);
+        assert!(info.services.is_empty());
+    }
 
     backend_test!(update_users_is_atomic, |store: Store| async move {
         let site = TestSite::install(store).await;
