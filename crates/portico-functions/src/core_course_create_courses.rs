@@ -19,6 +19,7 @@ use crate::support::{
     category_context, config_or, default_enrols, invalid_param, plugin_config_or,
     require_capability, validate_context, validate_format,
 };
+use crate::user_details::php_empty;
 
 /// Create new courses
 pub struct CreateCourses;
@@ -321,14 +322,16 @@ impl ExternalFunction for CreateCourses {
                 None => number(setting("groupmodeforce", "0").await?, 0),
             };
             // Moodle's create_course: short name, then ID number, then dates.
-            if shortnames.contains(&row.shortname)
-                || store.course_by_shortname(&row.shortname).await?.is_some()
+            // PHP's empty(): Moodle checks neither a short name nor an ID number "0".
+            if !php_empty(&row.shortname)
+                && (shortnames.contains(&row.shortname)
+                    || store.course_by_shortname(&row.shortname).await?.is_some())
             {
                 let message =
                     format!("Short name is already used for another course ({})", row.shortname);
                 return Err(course_error("shortnametaken", message));
             }
-            if !row.idnumber.is_empty()
+            if !php_empty(&row.idnumber)
                 && (idnumbers.contains(&row.idnumber)
                     || store.course_by_idnumber(&row.idnumber).await?.is_some())
             {
@@ -338,7 +341,7 @@ impl ExternalFunction for CreateCourses {
             }
             validate_dates(new.startdate, new.enddate)?;
             shortnames.insert(row.shortname.clone());
-            if !row.idnumber.is_empty() {
+            if !php_empty(&row.idnumber) {
                 idnumbers.insert(row.idnumber.clone());
             }
             batch.push(NewCourse { course: row, numsections, format_options: options });
@@ -535,4 +538,20 @@ mod tests {
             assert_eq!(course.visible, 0);
         }
     );
+    backend_test!(create_courses_checks_no_short_name_or_id_number_0, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let science = site.category("Science", 0).await;
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        // PHP's empty("0"): create_course checks neither value, so both courses are created.
+        let args = format!(
+            "courses[0][fullname]=A&courses[0][shortname]=0&courses[0][idnumber]=0\
+             &courses[0][categoryid]={id}&courses[1][fullname]=B&courses[1][shortname]=0\
+             &courses[1][idnumber]=0&courses[1][categoryid]={id}",
+            id = science.id
+        );
+        let result = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert_eq!(items(&result).len(), 2);
+        let category = site.store().category_by_id(science.id).await.unwrap().unwrap();
+        assert_eq!(category.coursecount, 2);
+    });
 }

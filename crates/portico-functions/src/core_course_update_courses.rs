@@ -19,6 +19,7 @@ use crate::support::{
     Warning, config_or, invalid_param, plugin_config_or, require_capability, validate_context,
     validate_format,
 };
+use crate::user_details::php_empty;
 
 /// Update courses
 pub struct UpdateCourses;
@@ -271,7 +272,8 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
     if old.id == SITEID {
         return Err(Exception::moodle("invalidcourse", "error", "Invalid course").into());
     }
-    if !course.shortname.is_empty()
+    // PHP's empty(): Moodle checks neither a short name nor an ID number "0".
+    if !php_empty(&course.shortname)
         && course.shortname != old.shortname
         && store.course_by_shortname(&course.shortname).await?.is_some_and(|c| c.id != old.id)
     {
@@ -279,7 +281,7 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
             format!("Short name is already used for another course ({})", course.shortname);
         return Err(course_error("shortnametaken", message));
     }
-    if !course.idnumber.is_empty()
+    if !php_empty(&course.idnumber)
         && course.idnumber != old.idnumber
         && store.course_by_idnumber(&course.idnumber).await?.is_some_and(|c| c.id != old.id)
     {
@@ -494,5 +496,21 @@ mod tests {
         assert!(warnings(&result).is_empty(), "{result:?}");
         let course = site.store().course_by_id(bio.id).await.unwrap().unwrap();
         assert_eq!(course.fullname, "New");
+    });
+    backend_test!(update_courses_checks_no_id_number_0, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let science = site.category("Science", 0).await;
+        let bio = site.course("BIO", science.id).await;
+        let chem = site.course("CHEM", science.id).await;
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        // PHP's empty("0"): update_course does not look for another course with ID number "0".
+        let args = format!(
+            "courses[0][id]={}&courses[0][idnumber]=0&courses[1][id]={}&courses[1][idnumber]=0",
+            bio.id, chem.id
+        );
+        let result = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert!(warnings(&result).is_empty());
+        let chem = site.store().course_by_id(chem.id).await.unwrap().unwrap();
+        assert_eq!(chem.idnumber, "0");
     });
 }
