@@ -26,6 +26,7 @@ pub struct Args {
 #[derive(Debug, Describe)]
 pub struct Deleted {
     /// list of warnings
+    #[describe(optional)]
     pub warnings: Vec<Warning>,
 }
 
@@ -154,4 +155,8 @@ mod tests {
         let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
         assert_eq!(error.errorcode, "requireloginerror");
     });
+    #[test]
+    fn delete_courses_returns_moodles_external_warnings() {
+        crate::testing::assert_declares_warnings(NAME);
+    }
 }

@@ -99,6 +99,7 @@ pub struct Args {
 #[derive(Debug, Describe)]
 pub struct Updated {
     /// list of warnings
+    #[describe(optional)]
     pub warnings: Vec<Warning>,
 }
 
@@ -513,4 +514,8 @@ mod tests {
         let chem = site.store().course_by_id(chem.id).await.unwrap().unwrap();
         assert_eq!(chem.idnumber, "0");
     });
+    #[test]
+    fn update_courses_returns_moodles_external_warnings() {
+        crate::testing::assert_declares_warnings(NAME);
+    }
 }

@@ -43,6 +43,7 @@ pub struct Args {
 
 /// A warning about an unsupported search key.
 #[derive(Debug, Describe)]
+#[describe(desc = "warning")]
 pub struct KeyWarning {
     /// always set to 'key'
     #[describe(param = Text)]
@@ -62,6 +63,7 @@ pub struct Found {
     /// The users.
     pub users: Vec<UserDescription>,
     /// list of warnings
+    #[describe(optional)]
     pub warnings: Vec<KeyWarning>,
 }
 
@@ -229,4 +231,8 @@ mod tests {
         // Ann sees only herself: the others are outside any course she shares.
         assert_eq!(ids(&found), vec![ann.id]);
     });
+    #[test]
+    fn get_users_returns_moodles_external_warnings() {
+        crate::testing::assert_declares_warnings(NAME);
+    }
 }

@@ -131,6 +131,7 @@ pub struct Args {
 #[derive(Debug, Describe)]
 pub struct Returns {
     /// list of warnings
+    #[describe(optional)]
     pub warnings: Vec<Warning>,
 }
 
@@ -507,4 +508,8 @@ mod tests {
         let admin = site.store().user_by_username("admin", MNET_LOCALHOST_ID).await.unwrap();
         assert_eq!(admin.map(|user| user.id), Some(site.admin.id));
     });
+    #[test]
+    fn update_users_returns_moodles_external_warnings() {
+        crate::testing::assert_declares_warnings(NAME);
+    }
 }

@@ -246,3 +246,21 @@ mod tests {
         }
     );
 }
+
+/// Asserts that `function` returns Moodle's `external_warnings` under `warnings`: an optional
+/// list "list of warnings" of single structures "warning" whose `warningcode` is PARAM_ALPHANUM.
+pub(crate) fn assert_declares_warnings(function: &str) {
+    use portico_schema::desc::{DescKind, Required};
+    let registry = crate::registry();
+    let info = registry.get(function).expect("a registered function").info().clone();
+    let returns = info.returns.expect("a return description");
+    let warnings = returns.fields().iter().find(|field| field.name == "warnings").unwrap();
+    assert_eq!(warnings.desc.required, Required::Optional, "{function}");
+    assert_eq!(warnings.desc.desc, "list of warnings", "{function}");
+    let DescKind::Multiple(warning) = &warnings.desc.kind else { panic!("a list") };
+    assert_eq!(warning.desc, "warning", "{function}");
+    let names: Vec<&str> = warning.fields().iter().map(|field| field.name.as_ref()).collect();
+    assert_eq!(names, ["item", "itemid", "warningcode", "message"], "{function}");
+    let code = &warning.fields()[2].desc;
+    assert_eq!(code.kind, DescKind::Value(portico_schema::ParamType::AlphaNum), "{function}");
+}
