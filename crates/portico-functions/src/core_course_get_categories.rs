@@ -51,7 +51,9 @@ pub struct CategoryInfo {
     /// category name
     pub name: String,
     /// category id number
-    pub idnumber: Option<String>,
+    // Absent for callers who do not manage the category; `null` for a category without one,
+    // as Moodle returns the NULL column.
+    pub idnumber: Option<Option<String>>,
     /// category description
     pub description: String,
     /// description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN
@@ -272,7 +274,7 @@ impl ExternalFunction for GetCategories {
             result.push(CategoryInfo {
                 id: category.id,
                 name: category.name,
-                idnumber: manager.then(|| category.idnumber.unwrap_or_default()),
+                idnumber: manager.then_some(category.idnumber),
                 description: category.description.unwrap_or_default(),
                 descriptionformat: category.descriptionformat,
                 parent: category.parent,
@@ -327,8 +329,11 @@ mod tests {
             field(first, "path"),
             portico_schema::Value::from(format!("/{}", science.id).as_str())
         );
-        // The admin manages categories, so gets the manager-only fields.
+        // The admin manages categories, so gets the manager-only fields; a category without ID
+        // number shows `null`, as Moodle returns the NULL column.
         assert_eq!(int_field(first, "visible"), 1);
+        assert!(field(first, "idnumber").is_null());
+        assert!(first.as_array().unwrap().get_str("idnumber").is_some());
         let args = format!(
             "criteria[0][key]=ids&criteria[0][value]={},{}&criteria[1][key]=name&criteria[1][value]=Arts&addsubcategories=0",
             science.id, arts.id
@@ -388,4 +393,16 @@ mod tests {
             assert_eq!(ids(&found), vec![hidden.id, below.id]);
         }
     );
+    #[test]
+    fn get_categories_declares_idnumber_optional_raw() {
+        use portico_schema::{DescKind, ParamType, Required};
+        let registry = crate::registry();
+        let returns = registry.get(NAME).unwrap().info().returns.clone().unwrap();
+        let DescKind::Multiple(category) = returns.kind else { panic!("a list") };
+        let idnumber = &category.fields().iter().find(|f| f.name == "idnumber").unwrap().desc;
+        assert_eq!(
+            (&idnumber.kind, &idnumber.required, idnumber.allow_null),
+            (&DescKind::Value(ParamType::Raw), &Required::Optional, true)
+        );
+    }
 }
