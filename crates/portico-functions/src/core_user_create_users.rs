@@ -218,11 +218,12 @@ impl ExternalFunction for CreateUsers {
             {
                 return Err(invalid(format!("Email address already exists: {}", new.email)));
             }
-            // `user_create_user` applies the site password policy to the password it hashes;
+            // `user_create_user($user, true, …)` applies the site password policy to any
+            // password sent unless one is to be created, whatever the authentication plugin;
             // Moodle's error code is then the HTML list of broken rules (spec 04 §4.1).
-            if internal
-                && !createpassword
-                && let Some(broken) = rules.check(&password)
+            if !createpassword
+                && let Some(sent) = new.password.as_deref()
+                && let Some(broken) = rules.check(sent)
             {
                 let message = format!("error/{broken}");
                 return Err(Exception::moodle(broken, "error", message).into());
@@ -375,6 +376,14 @@ mod tests {
         assert_eq!((error.class, error.errorcode.as_ref()), ("moodle_exception", broken));
         assert_eq!(error.message, format!("error/{broken}"));
         assert!(site.store().user_by_username("ann", MNET_LOCALHOST_ID).await.unwrap().is_none());
+        // The policy applies to a password sent for an external authentication plugin too.
+        let external = format!("{}&users[1][auth]=ldap", weak.replace("abcdefgh1", "short"));
+        let error = site
+            .call(Some(&caller), "core_user_create_users", &format!("{good}&{external}"))
+            .await
+            .unwrap_err();
+        assert!(error.errorcode.starts_with("<div>Passwords must be at least 8"), "{error:?}");
+        assert!(site.store().user_by_username("bob", MNET_LOCALHOST_ID).await.unwrap().is_none());
         // An uppercase username fails PARAM_USERNAME validation before the function runs.
         let error = site
             .call(Some(&caller), "core_user_create_users", &good.replace("=ann&", "=Ann&"))
