@@ -279,7 +279,9 @@ fn apply(user: &mut portico_store::model::User, changes: &UserChanges) {
     text(&mut user.phone2, &changes.phone2);
     text(&mut user.address, &changes.address);
     text(&mut user.lang, &changes.lang);
-    text(&mut user.calendartype, &changes.calendartype);
+    // Moodle's user_update_user leaves the calendar type alone when the one sent is empty.
+    let calendartype = changes.calendartype.clone().filter(|calendar| !calendar.is_empty());
+    text(&mut user.calendartype, &calendartype);
     text(&mut user.theme, &changes.theme);
     let optional = |target: &mut Option<String>, value: &Option<String>| {
         if value.is_some() {
@@ -340,6 +342,7 @@ mod tests {
         let args = format!(
             "users[0][id]={}&users[0][firstname]=Anna&users[0][email]=anna@example.com\
              &users[0][city]=Perth&users[0][password]=N3w!pass&users[0][suspended]=1\
+             &users[0][calendartype]=\
              &users[0][preferences][0][type]=htmleditor&users[0][preferences][0][value]=textarea",
             ann.id
         );
@@ -351,6 +354,8 @@ mod tests {
             ("Anna", "Lastann", "anna@example.com")
         );
         assert_eq!((stored.city.as_str(), stored.suspended), ("Perth", 1));
+        // An empty calendar type is ignored.
+        assert_eq!(stored.calendartype, "gregorian");
         let policy = PasswordPolicy::default();
         assert!(verify_password("N3w!pass", &stored.password, &policy).is_some());
         assert!(verify_password("Passw0rd!", &stored.password, &policy).is_none());
