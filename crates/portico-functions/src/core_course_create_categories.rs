@@ -34,7 +34,8 @@ pub struct NewCategoryArgs {
     /// the new category description
     pub description: Option<String>,
     /// description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN
-    #[describe(default = 1)]
+    // Moodle's default is FORMAT_HTML, the PHP string '1'.
+    #[describe(default = "1")]
     pub descriptionformat: i64,
     /// the new category theme. This option must be enabled on moodle
     #[describe(param = Theme)]
@@ -225,4 +226,15 @@ mod tests {
             "Sorry, but you do not currently have permissions to do that (Manage categories)."
         );
     });
+    #[test]
+    fn create_categories_declares_moodles_defaults() {
+        let defaults = crate::testing::param_defaults(NAME, "categories");
+        assert_eq!(
+            defaults,
+            [
+                ("parent".to_owned(), Value::Int(0)),
+                ("descriptionformat".to_owned(), Value::from("1"))
+            ]
+        );
+    }
 }

@@ -64,7 +64,8 @@ pub struct NewCourseArgs {
     /// summary
     pub summary: Option<String>,
     /// summary format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN
-    #[describe(default = 1)]
+    // Moodle's default is FORMAT_HTML, the PHP string '1'.
+    #[describe(default = "1")]
     pub summaryformat: i64,
     /// course format: weeks, topics, social, site,..
     #[describe(param = Plugin)]
@@ -554,4 +555,16 @@ mod tests {
         let category = site.store().category_by_id(science.id).await.unwrap().unwrap();
         assert_eq!(category.coursecount, 2);
     });
+    #[test]
+    fn create_courses_declares_moodles_defaults() {
+        use portico_schema::Value;
+        let defaults = crate::testing::param_defaults(NAME, "courses");
+        assert_eq!(
+            defaults,
+            [
+                ("summaryformat".to_owned(), Value::from("1")),
+                ("defaultgroupingid".to_owned(), Value::Int(0))
+            ]
+        );
+    }
 }

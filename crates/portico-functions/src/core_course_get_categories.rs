@@ -38,7 +38,8 @@ pub struct Args {
     pub criteria: Vec<Criterion>,
     /// return the sub categories infos
     ///                                           (1 - default) otherwise only the category info (0)
-    #[describe(default = true)]
+    // Moodle's default is the integer 1.
+    #[describe(default = 1)]
     pub addsubcategories: bool,
 }
 
@@ -404,5 +405,15 @@ mod tests {
             (&idnumber.kind, &idnumber.required, idnumber.allow_null),
             (&DescKind::Value(ParamType::Raw), &Required::Optional, true)
         );
+    }
+    #[test]
+    fn get_categories_declares_moodles_defaults() {
+        use portico_schema::{Required, Value};
+        let registry = crate::registry();
+        let info = registry.get(NAME).unwrap().info().clone();
+        let fields = info.parameters.desc().fields();
+        assert_eq!(fields[1].name, "addsubcategories");
+        assert_eq!(fields[1].desc.required, Required::Default(Value::Int(1)));
+        assert_eq!(fields[0].desc.required, Required::Default(Value::Array(Default::default())));
     }
 }

@@ -264,3 +264,20 @@ pub(crate) fn assert_declares_warnings(function: &str) {
     let code = &warning.fields()[2].desc;
     assert_eq!(code.kind, DescKind::Value(portico_schema::ParamType::AlphaNum), "{function}");
 }
+
+/// The `(key, default)` pairs of the `VALUE_DEFAULT` keys of the structures listed in parameter
+/// `list` of `function`, in description order.
+pub(crate) fn param_defaults(function: &str, list: &str) -> Vec<(String, Value)> {
+    use portico_schema::desc::{DescKind, Required};
+    let registry = crate::registry();
+    let info = registry.get(function).expect("a registered function").info().clone();
+    let list = info.parameters.desc().fields().iter().find(|field| field.name == list).unwrap();
+    let DescKind::Multiple(item) = &list.desc.kind else { panic!("a list") };
+    item.fields()
+        .iter()
+        .filter_map(|field| match &field.desc.required {
+            Required::Default(value) => Some((field.name.to_string(), value.clone())),
+            _ => None,
+        })
+        .collect()
+}
