@@ -26,8 +26,12 @@ pub struct NewCategoryArgs {
     #[describe(param = Text)]
     pub name: String,
     /// the parent category id inside which the new category will be created
-    ///                                          - set to 0 for a root category
-    #[describe(default = 0)]
+    /// - set to 0 for a root category
+    #[describe(
+        default = 0,
+        desc = "the parent category id inside which the new category will be created
+                                         - set to 0 for a root category"
+    )]
     pub parent: i64,
     /// the new category idnumber
     pub idnumber: Option<String>,
@@ -236,5 +240,15 @@ mod tests {
                 ("descriptionformat".to_owned(), Value::from("1"))
             ]
         );
+    }
+    #[test]
+    fn create_categories_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["categories", "parent"]);
+        let expected = format!(
+            "the parent category id inside which the new category will be created\n{}- set to 0 \
+             for a root category",
+            " ".repeat(41)
+        );
+        assert_eq!(text, expected);
     }
 }

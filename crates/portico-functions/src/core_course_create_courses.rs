@@ -96,7 +96,9 @@ pub struct NewCourseArgs {
     #[describe(default = 0)]
     pub defaultgroupingid: i64,
     /// Enabled, control via completion and activity settings. Disabled,
-    ///                                         not shown in activity settings.
+    /// not shown in activity settings.
+    #[describe(desc = "Enabled, control via completion and activity settings. Disabled,
+                                        not shown in activity settings.")]
     pub enablecompletion: Option<i64>,
     /// 1: yes 0: no
     pub completionnotify: Option<i64>,
@@ -566,5 +568,15 @@ mod tests {
                 ("defaultgroupingid".to_owned(), Value::Int(0))
             ]
         );
+    }
+    #[test]
+    fn create_courses_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["courses", "enablecompletion"]);
+        let expected = format!(
+            "Enabled, control via completion and activity settings. Disabled,\n{}not shown in \
+             activity settings.",
+            " ".repeat(40)
+        );
+        assert_eq!(text, expected);
     }
 }

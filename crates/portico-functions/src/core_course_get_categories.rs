@@ -24,7 +24,8 @@ pub struct GetCategories;
 pub struct Criterion {
     /// The category column to search, expected keys (value format) are:"id" (int) the category id,"ids" (string) category ids separated by commas,"name" (string) the category name,"parent" (int) the parent category id,"idnumber" (string) category idnumber - user must have 'moodle/category:manage' to search on idnumber,"visible" (int) whether the returned categories must be visible or hidden. If the key is not passed,
     ///                                              then the function return all categories that the user can see. - user must have 'moodle/category:manage' or 'moodle/category:viewhiddencategories' to search on visible,"theme" (string) only return the categories having this theme - user must have 'moodle/category:manage' to search on theme
-    #[describe(param = Alpha)]
+    #[describe(param = Alpha, desc = "The category column to search, expected keys (value format) are:\"id\" (int) the category id,\"ids\" (string) category ids separated by commas,\"name\" (string) the category name,\"parent\" (int) the parent category id,\"idnumber\" (string) category idnumber - user must have 'moodle/category:manage' to search on idnumber,\"visible\" (int) whether the returned categories must be visible or hidden. If the key is not passed,
+                                             then the function return all categories that the user can see. - user must have 'moodle/category:manage' or 'moodle/category:viewhiddencategories' to search on visible,\"theme\" (string) only return the categories having this theme - user must have 'moodle/category:manage' to search on theme")]
     pub key: String,
     /// the value to match
     pub value: String,
@@ -39,7 +40,11 @@ pub struct Args {
     /// return the sub categories infos
     ///                                           (1 - default) otherwise only the category info (0)
     // Moodle's default is the integer 1.
-    #[describe(default = 1)]
+    #[describe(
+        default = 1,
+        desc = "return the sub categories infos
+                                          (1 - default) otherwise only the category info (0)"
+    )]
     pub addsubcategories: bool,
 }
 
@@ -415,5 +420,21 @@ mod tests {
         assert_eq!(fields[1].name, "addsubcategories");
         assert_eq!(fields[1].desc.required, Required::Default(Value::Int(1)));
         assert_eq!(fields[0].desc.required, Required::Default(Value::Array(Default::default())));
+    }
+    #[test]
+    fn get_categories_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["addsubcategories"]);
+        let expected = format!(
+            "return the sub categories infos\n{}(1 - default) otherwise only the category info (0)",
+            " ".repeat(42)
+        );
+        assert_eq!(text, expected);
+        let text = crate::testing::param_text(NAME, &["criteria", "key"]);
+        assert!(text.starts_with(
+            "The category column to search, expected keys (value format) are:\"id\" (int)"
+        ));
+        let passed = format!("If the key is not passed,\n{}then the function", " ".repeat(45));
+        assert!(text.contains(&passed), "{text}");
+        assert_eq!(text.matches('\n').count(), 1);
     }
 }

@@ -63,7 +63,11 @@ pub struct CourseChanges {
     /// 1: available to student, 0:not available
     pub visible: Option<i64>,
     /// (deprecated, use courseformatoptions) How the hidden sections in the course are
-    ///                                         displayed to students
+    /// displayed to students
+    #[describe(
+        desc = "(deprecated, use courseformatoptions) How the hidden sections in the course are
+                                        displayed to students"
+    )]
     pub hiddensections: Option<i64>,
     /// no group, separate, visible
     pub groupmode: Option<i64>,
@@ -72,7 +76,9 @@ pub struct CourseChanges {
     /// default grouping id
     pub defaultgroupingid: Option<i64>,
     /// Enabled, control via completion and activity settings. Disabled,
-    ///                                         not shown in activity settings.
+    /// not shown in activity settings.
+    #[describe(desc = "Enabled, control via completion and activity settings. Disabled,
+                                        not shown in activity settings.")]
     pub enablecompletion: Option<i64>,
     /// 1: yes 0: no
     pub completionnotify: Option<i64>,
@@ -517,5 +523,22 @@ mod tests {
     #[test]
     fn update_courses_returns_moodles_external_warnings() {
         crate::testing::assert_declares_warnings(NAME);
+    }
+    #[test]
+    fn update_courses_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["courses", "enablecompletion"]);
+        let expected = format!(
+            "Enabled, control via completion and activity settings. Disabled,\n{}not shown in \
+             activity settings.",
+            " ".repeat(40)
+        );
+        assert_eq!(text, expected);
+        let text = crate::testing::param_text(NAME, &["courses", "hiddensections"]);
+        let expected = format!(
+            "(deprecated, use courseformatoptions) How the hidden sections in the course are\n\
+             {}displayed to students",
+            " ".repeat(40)
+        );
+        assert_eq!(text, expected);
     }
 }

@@ -19,7 +19,8 @@ pub struct GetUsersByField;
 #[derive(Debug, Describe)]
 pub struct Args {
     /// the search field can be 'id' or 'idnumber' or 'username' or 'email'
-    #[describe(param = Alpha)]
+    #[describe(param = Alpha, desc = "the search field can be
+                    'id' or 'idnumber' or 'username' or 'email'")]
     pub field: String,
     /// the value to match
     pub values: Vec<String>,
@@ -223,4 +224,13 @@ mod tests {
             assert_eq!(ids(&found), Vec::<i64>::new());
         }
     );
+    #[test]
+    fn get_users_by_field_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["field"]);
+        let expected = format!(
+            "the search field can be\n{}'id' or 'idnumber' or 'username' or 'email'",
+            " ".repeat(20)
+        );
+        assert_eq!(text, expected);
+    }
 }
