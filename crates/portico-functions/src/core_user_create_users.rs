@@ -44,7 +44,7 @@ pub struct NewUser {
     #[describe(param = Username)]
     pub username: String,
     /// Auth plugins include manual, ldap, etc
-    #[describe(default = "manual", param = Auth)]
+    #[describe(default = "manual", param = Auth, allow_null = false)]
     pub auth: String,
     /// Plain text password consisting of any characters
     pub password: Option<String>,
@@ -104,7 +104,7 @@ pub struct NewUser {
     #[describe(param = Text)]
     pub address: Option<String>,
     /// Language code such as "en", must exist on server
-    #[describe(default = "en", param = Lang)]
+    #[describe(default = "en", param = Lang, allow_null = false)]
     pub lang: String,
     /// Calendar type such as "gregorian", must exist on server
     #[describe(default = "gregorian", param = Plugin)]
@@ -405,4 +405,12 @@ mod tests {
             "Sorry, but you do not currently have permissions to do that (Create users)."
         );
     });
+    #[test]
+    fn create_users_refuses_null_where_moodle_does() {
+        use crate::testing::param_allows_null;
+        const NAME: &str = "core_user_create_users";
+        assert!(!param_allows_null(NAME, &["users", "auth"]));
+        assert!(!param_allows_null(NAME, &["users", "lang"]));
+        assert!(param_allows_null(NAME, &["users", "idnumber"]));
+    }
 }

@@ -38,23 +38,24 @@ pub struct UserChanges {
     /// ID of the user
     pub id: i64,
     /// Username policy is defined in Moodle security config.
-    #[describe(param = Username)]
+    #[describe(param = Username, allow_null = false)]
     pub username: Option<String>,
     /// Auth plugins include manual, ldap, etc
-    #[describe(param = Auth)]
+    #[describe(param = Auth, allow_null = false)]
     pub auth: Option<String>,
     /// Suspend user account, either false to enable user login or true to disable it
     pub suspended: Option<bool>,
     /// Plain text password consisting of any characters
+    #[describe(allow_null = false)]
     pub password: Option<String>,
     /// The first name(s) of the user
-    #[describe(param = NoTags)]
+    #[describe(param = NoTags, allow_null = false)]
     pub firstname: Option<String>,
     /// The family name of the user
     #[describe(param = NoTags)]
     pub lastname: Option<String>,
     /// A valid and unique email address
-    #[describe(param = RawTrimmed)]
+    #[describe(param = RawTrimmed, allow_null = false)]
     pub email: Option<String>,
     /// User email display
     pub maildisplay: Option<i64>,
@@ -104,10 +105,10 @@ pub struct UserChanges {
     #[describe(param = Text)]
     pub address: Option<String>,
     /// Language code such as "en", must exist on server
-    #[describe(param = Lang)]
+    #[describe(param = Lang, allow_null = false)]
     pub lang: Option<String>,
     /// Calendar type such as "gregorian", must exist on server
-    #[describe(param = Plugin)]
+    #[describe(param = Plugin, allow_null = false)]
     pub calendartype: Option<String>,
     /// Theme name such as "standard", must exist on server
     #[describe(param = Theme)]
@@ -516,5 +517,13 @@ mod tests {
     #[test]
     fn update_users_returns_moodles_external_warnings() {
         crate::testing::assert_declares_warnings(NAME);
+    }
+    #[test]
+    fn update_users_refuses_null_where_moodle_does() {
+        use crate::testing::param_allows_null;
+        for key in ["username", "auth", "password", "firstname", "email", "lang", "calendartype"] {
+            assert!(!param_allows_null(NAME, &["users", key]), "{key}");
+        }
+        assert!(param_allows_null(NAME, &["users", "lastname"]));
     }
 }

@@ -232,9 +232,9 @@ pub(crate) fn param_defaults(function: &str, list: &str) -> Vec<(String, Value)>
         .collect()
 }
 
-/// The description text of the parameter at `path` of `function` (keys of single structures,
-/// looking through lists).
-pub(crate) fn param_text(function: &str, path: &[&str]) -> String {
+/// The description of the parameter at `path` of `function` (keys of single structures, looking
+/// through lists).
+pub(crate) fn param_desc(function: &str, path: &[&str]) -> portico_schema::Desc {
     use portico_schema::desc::DescKind;
     let registry = crate::registry();
     let info = registry.get(function).expect("a registered function").info().clone();
@@ -245,7 +245,17 @@ pub(crate) fn param_text(function: &str, path: &[&str]) -> String {
         }
         node = node.fields().iter().find(|field| field.name == *key).expect(key).desc.clone();
     }
-    node.desc.into_owned()
+    node
+}
+
+/// The description text of the parameter at `path` of `function`.
+pub(crate) fn param_text(function: &str, path: &[&str]) -> String {
+    param_desc(function, path).desc.into_owned()
+}
+
+/// Whether the parameter at `path` of `function` allows `null`.
+pub(crate) fn param_allows_null(function: &str, path: &[&str]) -> bool {
+    param_desc(function, path).allow_null
 }
 
 #[cfg(test)]
