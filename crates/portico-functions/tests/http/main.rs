@@ -8,6 +8,7 @@ mod courses;
 mod enrolment;
 mod groups;
 mod site;
+mod users;
 
 use portico_access::token::generate_token;
 use portico_store::Store;
