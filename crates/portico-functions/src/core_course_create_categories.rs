@@ -21,6 +21,7 @@ pub struct CreateCategories;
 
 /// A category to create.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct NewCategoryArgs {
     /// new category name
     #[describe(param = Text)]
@@ -48,6 +49,7 @@ pub struct NewCategoryArgs {
 
 /// Parameters of `core_course_create_categories`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// The categories to create.
     pub categories: Vec<NewCategoryArgs>,
@@ -55,6 +57,7 @@ pub struct Args {
 
 /// A created category.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Created {
     /// new category id
     pub id: i64,

@@ -26,6 +26,7 @@ pub struct CreateCourses;
 
 /// A course format option.
 #[derive(Debug, Clone, Describe)]
+#[describe(desc = "")]
 pub struct FormatOption {
     /// course format option name
     #[describe(param = AlphaNumExt)]
@@ -36,6 +37,7 @@ pub struct FormatOption {
 
 /// A custom field value.
 #[derive(Debug, Clone, Describe)]
+#[describe(desc = "")]
 pub struct CustomFieldValue {
     /// The shortname of the custom field
     #[describe(param = AlphaNumExt)]
@@ -50,6 +52,7 @@ pub struct CustomFieldValue {
 // keys are optional here and `execute` fills them from the settings of the call's site.
 /// A course to create.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct NewCourseArgs {
     /// full name
     #[describe(param = Text)]
@@ -116,6 +119,7 @@ pub struct NewCourseArgs {
 
 /// Parameters of `core_course_create_courses`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// courses to create
     pub courses: Vec<NewCourseArgs>,
@@ -123,6 +127,7 @@ pub struct Args {
 
 /// A created course.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Created {
     /// course id
     pub id: i64,

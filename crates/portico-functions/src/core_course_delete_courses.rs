@@ -17,6 +17,7 @@ pub struct DeleteCourses;
 
 /// Parameters of `core_course_delete_courses`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// course ID
     pub courseids: Vec<i64>,
@@ -24,6 +25,7 @@ pub struct Args {
 
 /// The result: one warning per course that was not deleted.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Deleted {
     /// list of warnings
     #[describe(optional)]

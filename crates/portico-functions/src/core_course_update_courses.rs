@@ -26,6 +26,7 @@ pub struct UpdateCourses;
 
 /// The new values of one course; absent keys keep their value.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct CourseChanges {
     /// ID of the course
     pub id: i64,
@@ -96,6 +97,7 @@ pub struct CourseChanges {
 
 /// Parameters of `core_course_update_courses`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// courses to update
     pub courses: Vec<CourseChanges>,
@@ -103,6 +105,7 @@ pub struct Args {
 
 /// The result: one warning per course that was not updated.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Updated {
     /// list of warnings
     #[describe(optional)]

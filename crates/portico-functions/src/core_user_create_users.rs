@@ -18,6 +18,7 @@ pub struct CreateUsers;
 
 /// A custom profile field value.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct CustomField {
     /// The name of the custom field
     #[describe(param = AlphaNumExt)]
@@ -28,6 +29,7 @@ pub struct CustomField {
 
 /// A user preference.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Preference {
     /// The name of the preference
     pub r#type: String,
@@ -37,6 +39,7 @@ pub struct Preference {
 
 /// A user to create.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct NewUser {
     /// True if password should be created and mailed to user.
     pub createpassword: Option<bool>,
@@ -122,6 +125,7 @@ pub struct NewUser {
 
 /// Parameters of `core_user_create_users`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// The users to create.
     pub users: Vec<NewUser>,
@@ -129,6 +133,7 @@ pub struct Args {
 
 /// A created user.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Created {
     /// user id
     pub id: i64,

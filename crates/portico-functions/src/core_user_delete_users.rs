@@ -16,6 +16,7 @@ pub struct DeleteUsers;
 
 /// Parameters of `core_user_delete_users`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// user ID
     pub userids: Vec<i64>,

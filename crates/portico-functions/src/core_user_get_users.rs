@@ -15,6 +15,7 @@ pub struct GetUsers;
 
 /// One search criterion.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Criterion {
     /// the user column to search, expected keys (value format) are: "id" (int) matching user
     /// id, "lastname" (string) user last name (Note: you can use % for searching but it may be
@@ -38,6 +39,7 @@ pub struct Criterion {
 
 /// Parameters of `core_user_get_users`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// the key/value pairs to be considered in user search. Values can not be empty. Specify
     /// different keys only once (fullname => 'user1', auth => 'manual', ...) - key occurences
@@ -75,6 +77,7 @@ pub struct KeyWarning {
 
 /// The users found and the warnings.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Found {
     /// The users.
     pub users: Vec<UserDescription>,

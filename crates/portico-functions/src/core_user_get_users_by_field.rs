@@ -17,6 +17,7 @@ pub struct GetUsersByField;
 
 /// Parameters of `core_user_get_users_by_field`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// the search field can be 'id' or 'idnumber' or 'username' or 'email'
     #[describe(param = Alpha, desc = "the search field can be

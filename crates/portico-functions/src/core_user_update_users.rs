@@ -24,6 +24,7 @@ pub struct UpdateUsers;
 
 /// A user preference (here, unlike `core_user_create_users`, the name is `PARAM_ALPHANUMEXT`).
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Preference {
     /// The name of the preference
     #[describe(param = AlphaNumExt)]
@@ -34,6 +35,7 @@ pub struct Preference {
 
 /// The new values of one user; absent keys keep their value.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct UserChanges {
     /// ID of the user
     pub id: i64,
@@ -123,6 +125,7 @@ pub struct UserChanges {
 
 /// Parameters of `core_user_update_users`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// The users to update.
     pub users: Vec<UserChanges>,
@@ -130,6 +133,7 @@ pub struct Args {
 
 /// What `core_user_update_users` returns.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Returns {
     /// list of warnings
     #[describe(optional)]

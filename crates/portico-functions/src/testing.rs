@@ -258,6 +258,32 @@ pub(crate) fn param_allows_null(function: &str, path: &[&str]) -> bool {
     param_desc(function, path).allow_null
 }
 
+/// The texts of every single structure in the parameter and return descriptions of
+/// `function`, in tree order.
+pub(crate) fn structure_texts(function: &str) -> Vec<String> {
+    use portico_schema::desc::DescKind;
+    fn walk(desc: &portico_schema::Desc, texts: &mut Vec<String>) {
+        match &desc.kind {
+            DescKind::Value(_) => {}
+            DescKind::Multiple(content) => walk(content, texts),
+            DescKind::Single(fields) => {
+                texts.push(desc.desc.to_string());
+                for field in fields {
+                    walk(&field.desc, texts);
+                }
+            }
+        }
+    }
+    let registry = crate::registry();
+    let info = registry.get(function).expect("a registered function").info().clone();
+    let mut texts = Vec::new();
+    walk(info.parameters.desc(), &mut texts);
+    if let Some(returns) = &info.returns {
+        walk(returns, &mut texts);
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use portico_store::Store;
@@ -306,4 +332,30 @@ mod tests {
             assert_eq!(found.id, first.id);
         }
     );
+    #[test]
+    fn reviewed_functions_describe_structures_as_moodle() {
+        // Moodle gives these structures no text, except get_categories' "List of categories"
+        // and the "warning" of external_warnings.
+        for function in [
+            "core_course_create_categories",
+            "core_course_get_categories",
+            "core_course_create_courses",
+            "core_course_update_courses",
+            "core_course_delete_courses",
+            "core_user_create_users",
+            "core_user_update_users",
+            "core_user_delete_users",
+            "core_user_get_users",
+            "core_user_get_users_by_field",
+        ] {
+            let texts = super::structure_texts(function);
+            assert!(!texts.is_empty(), "{function}");
+            for text in texts {
+                assert!(
+                    ["", "List of categories", "warning"].contains(&text.as_str()),
+                    "{function}: {text}"
+                );
+            }
+        }
+    }
 }
