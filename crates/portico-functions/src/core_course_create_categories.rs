@@ -21,20 +21,26 @@ pub struct CreateCategories;
 
 /// A category to create.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct NewCategoryArgs {
     /// new category name
     #[describe(param = Text)]
     pub name: String,
     /// the parent category id inside which the new category will be created
-    ///                                          - set to 0 for a root category
-    #[describe(default = 0)]
+    /// - set to 0 for a root category
+    #[describe(
+        default = 0,
+        desc = "the parent category id inside which the new category will be created
+                                         - set to 0 for a root category"
+    )]
     pub parent: i64,
     /// the new category idnumber
     pub idnumber: Option<String>,
     /// the new category description
     pub description: Option<String>,
     /// description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN
-    #[describe(default = 1)]
+    // Moodle's default is FORMAT_HTML, the PHP string '1'.
+    #[describe(default = "1")]
     pub descriptionformat: i64,
     /// the new category theme. This option must be enabled on moodle
     #[describe(param = Theme)]
@@ -43,6 +49,7 @@ pub struct NewCategoryArgs {
 
 /// Parameters of `core_course_create_categories`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// The categories to create.
     pub categories: Vec<NewCategoryArgs>,
@@ -50,6 +57,7 @@ pub struct Args {
 
 /// A created category.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Created {
     /// new category id
     pub id: i64,
@@ -225,4 +233,25 @@ mod tests {
             "Sorry, but you do not currently have permissions to do that (Manage categories)."
         );
     });
+    #[test]
+    fn create_categories_declares_moodles_defaults() {
+        let defaults = crate::testing::param_defaults(NAME, "categories");
+        assert_eq!(
+            defaults,
+            [
+                ("parent".to_owned(), Value::Int(0)),
+                ("descriptionformat".to_owned(), Value::from("1"))
+            ]
+        );
+    }
+    #[test]
+    fn create_categories_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["categories", "parent"]);
+        let expected = format!(
+            "the parent category id inside which the new category will be created\n{}- set to 0 \
+             for a root category",
+            " ".repeat(41)
+        );
+        assert_eq!(text, expected);
+    }
 }

@@ -19,12 +19,14 @@ use crate::support::{
     category_context, config_or, default_enrols, invalid_param, plugin_config_or,
     require_capability, validate_context, validate_format,
 };
+use crate::user_details::php_empty;
 
 /// Create new courses
 pub struct CreateCourses;
 
 /// A course format option.
 #[derive(Debug, Clone, Describe)]
+#[describe(desc = "")]
 pub struct FormatOption {
     /// course format option name
     #[describe(param = AlphaNumExt)]
@@ -35,6 +37,7 @@ pub struct FormatOption {
 
 /// A custom field value.
 #[derive(Debug, Clone, Describe)]
+#[describe(desc = "")]
 pub struct CustomFieldValue {
     /// The shortname of the custom field
     #[describe(param = AlphaNumExt)]
@@ -49,6 +52,7 @@ pub struct CustomFieldValue {
 // keys are optional here and `execute` fills them from the settings of the call's site.
 /// A course to create.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct NewCourseArgs {
     /// full name
     #[describe(param = Text)]
@@ -63,7 +67,8 @@ pub struct NewCourseArgs {
     /// summary
     pub summary: Option<String>,
     /// summary format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN
-    #[describe(default = 1)]
+    // Moodle's default is FORMAT_HTML, the PHP string '1'.
+    #[describe(default = "1")]
     pub summaryformat: i64,
     /// course format: weeks, topics, social, site,..
     #[describe(param = Plugin)]
@@ -94,7 +99,9 @@ pub struct NewCourseArgs {
     #[describe(default = 0)]
     pub defaultgroupingid: i64,
     /// Enabled, control via completion and activity settings. Disabled,
-    ///                                         not shown in activity settings.
+    /// not shown in activity settings.
+    #[describe(desc = "Enabled, control via completion and activity settings. Disabled,
+                                        not shown in activity settings.")]
     pub enablecompletion: Option<i64>,
     /// 1: yes 0: no
     pub completionnotify: Option<i64>,
@@ -112,6 +119,7 @@ pub struct NewCourseArgs {
 
 /// Parameters of `core_course_create_courses`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// courses to create
     pub courses: Vec<NewCourseArgs>,
@@ -119,6 +127,7 @@ pub struct Args {
 
 /// A created course.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Created {
     /// course id
     pub id: i64,
@@ -141,19 +150,24 @@ pub(crate) fn course_error(errorcode: &'static str, message: String) -> CallErro
     Exception::moodle(errorcode, "error", message).into()
 }
 
-/// Moodle's `course_validate_dates` on the dates a client sent: when both are set, the end
-/// date may not be before the start date.
+/// Moodle's `course_validate_dates` on the dates a client sent (an absent date counts as 0, as
+/// PHP's `empty()` sees it): when both are set, the end date may not be before the start date,
+/// and an end date needs a start date.
 pub(crate) fn validate_dates(
     startdate: Option<i64>,
     enddate: Option<i64>,
 ) -> Result<(), CallError> {
-    let (Some(startdate), Some(enddate)) = (startdate, enddate) else {
-        return Ok(());
-    };
+    let (startdate, enddate) = (startdate.unwrap_or(0), enddate.unwrap_or(0));
     if startdate != 0 && enddate != 0 && enddate < startdate {
         return Err(course_error(
             "enddatebeforestartdate",
             "The course end date must be after the start date.".into(),
+        ));
+    }
+    if startdate == 0 && enddate != 0 {
+        return Err(course_error(
+            "nostartdatenoenddate",
+            "A course end date can only be set if a start date is also set.".into(),
         ));
     }
     Ok(())
@@ -316,14 +330,16 @@ impl ExternalFunction for CreateCourses {
                 None => number(setting("groupmodeforce", "0").await?, 0),
             };
             // Moodle's create_course: short name, then ID number, then dates.
-            if shortnames.contains(&row.shortname)
-                || store.course_by_shortname(&row.shortname).await?.is_some()
+            // PHP's empty(): Moodle checks neither a short name nor an ID number "0".
+            if !php_empty(&row.shortname)
+                && (shortnames.contains(&row.shortname)
+                    || store.course_by_shortname(&row.shortname).await?.is_some())
             {
                 let message =
                     format!("Short name is already used for another course ({})", row.shortname);
                 return Err(course_error("shortnametaken", message));
             }
-            if !row.idnumber.is_empty()
+            if !php_empty(&row.idnumber)
                 && (idnumbers.contains(&row.idnumber)
                     || store.course_by_idnumber(&row.idnumber).await?.is_some())
             {
@@ -333,7 +349,7 @@ impl ExternalFunction for CreateCourses {
             }
             validate_dates(new.startdate, new.enddate)?;
             shortnames.insert(row.shortname.clone());
-            if !row.idnumber.is_empty() {
+            if !php_empty(&row.idnumber) {
                 idnumbers.insert(row.idnumber.clone());
             }
             batch.push(NewCourse { course: row, numsections, format_options: options });
@@ -460,6 +476,11 @@ mod tests {
                 "enddatebeforestartdate",
                 "The course end date must be after the start date.".to_owned(),
             ),
+            (
+                format!("courses[1][fullname]=X&courses[1][shortname]=X&courses[1][categoryid]={c}&courses[1][enddate]=50"),
+                "nostartdatenoenddate",
+                "A course end date can only be set if a start date is also set.".to_owned(),
+            ),
         ];
             for (rest, errorcode, message) in cases {
                 let args = format!(
@@ -525,4 +546,42 @@ mod tests {
             assert_eq!(course.visible, 0);
         }
     );
+    backend_test!(create_courses_checks_no_short_name_or_id_number_0, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let science = site.category("Science", 0).await;
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        // PHP's empty("0"): create_course checks neither value, so both courses are created.
+        let args = format!(
+            "courses[0][fullname]=A&courses[0][shortname]=0&courses[0][idnumber]=0\
+             &courses[0][categoryid]={id}&courses[1][fullname]=B&courses[1][shortname]=0\
+             &courses[1][idnumber]=0&courses[1][categoryid]={id}",
+            id = science.id
+        );
+        let result = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert_eq!(items(&result).len(), 2);
+        let category = site.store().category_by_id(science.id).await.unwrap().unwrap();
+        assert_eq!(category.coursecount, 2);
+    });
+    #[test]
+    fn create_courses_declares_moodles_defaults() {
+        use portico_schema::Value;
+        let defaults = crate::testing::param_defaults(NAME, "courses");
+        assert_eq!(
+            defaults,
+            [
+                ("summaryformat".to_owned(), Value::from("1")),
+                ("defaultgroupingid".to_owned(), Value::Int(0))
+            ]
+        );
+    }
+    #[test]
+    fn create_courses_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["courses", "enablecompletion"]);
+        let expected = format!(
+            "Enabled, control via completion and activity settings. Disabled,\n{}not shown in \
+             activity settings.",
+            " ".repeat(40)
+        );
+        assert_eq!(text, expected);
+    }
 }

@@ -17,6 +17,7 @@ pub struct DeleteCourses;
 
 /// Parameters of `core_course_delete_courses`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// course ID
     pub courseids: Vec<i64>,
@@ -24,8 +25,10 @@ pub struct Args {
 
 /// The result: one warning per course that was not deleted.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Deleted {
     /// list of warnings
+    #[describe(optional)]
     pub warnings: Vec<Warning>,
 }
 
@@ -154,4 +157,8 @@ mod tests {
         let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
         assert_eq!(error.errorcode, "requireloginerror");
     });
+    #[test]
+    fn delete_courses_returns_moodles_external_warnings() {
+        crate::testing::assert_declares_warnings(NAME);
+    }
 }

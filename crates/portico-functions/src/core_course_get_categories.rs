@@ -21,10 +21,12 @@ pub struct GetCategories;
 
 /// One search criterion.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Criterion {
     /// The category column to search, expected keys (value format) are:"id" (int) the category id,"ids" (string) category ids separated by commas,"name" (string) the category name,"parent" (int) the parent category id,"idnumber" (string) category idnumber - user must have 'moodle/category:manage' to search on idnumber,"visible" (int) whether the returned categories must be visible or hidden. If the key is not passed,
     ///                                              then the function return all categories that the user can see. - user must have 'moodle/category:manage' or 'moodle/category:viewhiddencategories' to search on visible,"theme" (string) only return the categories having this theme - user must have 'moodle/category:manage' to search on theme
-    #[describe(param = Alpha)]
+    #[describe(param = Alpha, desc = "The category column to search, expected keys (value format) are:\"id\" (int) the category id,\"ids\" (string) category ids separated by commas,\"name\" (string) the category name,\"parent\" (int) the parent category id,\"idnumber\" (string) category idnumber - user must have 'moodle/category:manage' to search on idnumber,\"visible\" (int) whether the returned categories must be visible or hidden. If the key is not passed,
+                                             then the function return all categories that the user can see. - user must have 'moodle/category:manage' or 'moodle/category:viewhiddencategories' to search on visible,\"theme\" (string) only return the categories having this theme - user must have 'moodle/category:manage' to search on theme")]
     pub key: String,
     /// the value to match
     pub value: String,
@@ -32,13 +34,19 @@ pub struct Criterion {
 
 /// Parameters of `core_course_get_categories`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// criteria
     #[describe(default)]
     pub criteria: Vec<Criterion>,
     /// return the sub categories infos
     ///                                           (1 - default) otherwise only the category info (0)
-    #[describe(default = true)]
+    // Moodle's default is the integer 1.
+    #[describe(
+        default = 1,
+        desc = "return the sub categories infos
+                                          (1 - default) otherwise only the category info (0)"
+    )]
     pub addsubcategories: bool,
 }
 
@@ -51,7 +59,9 @@ pub struct CategoryInfo {
     /// category name
     pub name: String,
     /// category id number
-    pub idnumber: Option<String>,
+    // Absent for callers who do not manage the category; `null` for a category without one,
+    // as Moodle returns the NULL column.
+    pub idnumber: Option<Option<String>>,
     /// category description
     pub description: String,
     /// description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN
@@ -272,7 +282,7 @@ impl ExternalFunction for GetCategories {
             result.push(CategoryInfo {
                 id: category.id,
                 name: category.name,
-                idnumber: manager.then(|| category.idnumber.unwrap_or_default()),
+                idnumber: manager.then_some(category.idnumber),
                 description: category.description.unwrap_or_default(),
                 descriptionformat: category.descriptionformat,
                 parent: category.parent,
@@ -327,8 +337,11 @@ mod tests {
             field(first, "path"),
             portico_schema::Value::from(format!("/{}", science.id).as_str())
         );
-        // The admin manages categories, so gets the manager-only fields.
+        // The admin manages categories, so gets the manager-only fields; a category without ID
+        // number shows `null`, as Moodle returns the NULL column.
         assert_eq!(int_field(first, "visible"), 1);
+        assert!(field(first, "idnumber").is_null());
+        assert!(first.as_array().unwrap().get_str("idnumber").is_some());
         let args = format!(
             "criteria[0][key]=ids&criteria[0][value]={},{}&criteria[1][key]=name&criteria[1][value]=Arts&addsubcategories=0",
             science.id, arts.id
@@ -388,4 +401,42 @@ mod tests {
             assert_eq!(ids(&found), vec![hidden.id, below.id]);
         }
     );
+    #[test]
+    fn get_categories_declares_idnumber_optional_raw() {
+        use portico_schema::{DescKind, ParamType, Required};
+        let registry = crate::registry();
+        let returns = registry.get(NAME).unwrap().info().returns.clone().unwrap();
+        let DescKind::Multiple(category) = returns.kind else { panic!("a list") };
+        let idnumber = &category.fields().iter().find(|f| f.name == "idnumber").unwrap().desc;
+        assert_eq!(
+            (&idnumber.kind, &idnumber.required, idnumber.allow_null),
+            (&DescKind::Value(ParamType::Raw), &Required::Optional, true)
+        );
+    }
+    #[test]
+    fn get_categories_declares_moodles_defaults() {
+        use portico_schema::{Required, Value};
+        let registry = crate::registry();
+        let info = registry.get(NAME).unwrap().info().clone();
+        let fields = info.parameters.desc().fields();
+        assert_eq!(fields[1].name, "addsubcategories");
+        assert_eq!(fields[1].desc.required, Required::Default(Value::Int(1)));
+        assert_eq!(fields[0].desc.required, Required::Default(Value::Array(Default::default())));
+    }
+    #[test]
+    fn get_categories_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["addsubcategories"]);
+        let expected = format!(
+            "return the sub categories infos\n{}(1 - default) otherwise only the category info (0)",
+            " ".repeat(42)
+        );
+        assert_eq!(text, expected);
+        let text = crate::testing::param_text(NAME, &["criteria", "key"]);
+        assert!(text.starts_with(
+            "The category column to search, expected keys (value format) are:\"id\" (int)"
+        ));
+        let passed = format!("If the key is not passed,\n{}then the function", " ".repeat(45));
+        assert!(text.contains(&passed), "{text}");
+        assert_eq!(text.matches('\n').count(), 1);
+    }
 }

@@ -19,12 +19,14 @@ use crate::support::{
     Warning, config_or, invalid_param, plugin_config_or, require_capability, validate_context,
     validate_format,
 };
+use crate::user_details::php_empty;
 
 /// Update courses
 pub struct UpdateCourses;
 
 /// The new values of one course; absent keys keep their value.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct CourseChanges {
     /// ID of the course
     pub id: i64,
@@ -62,7 +64,11 @@ pub struct CourseChanges {
     /// 1: available to student, 0:not available
     pub visible: Option<i64>,
     /// (deprecated, use courseformatoptions) How the hidden sections in the course are
-    ///                                         displayed to students
+    /// displayed to students
+    #[describe(
+        desc = "(deprecated, use courseformatoptions) How the hidden sections in the course are
+                                        displayed to students"
+    )]
     pub hiddensections: Option<i64>,
     /// no group, separate, visible
     pub groupmode: Option<i64>,
@@ -71,7 +77,9 @@ pub struct CourseChanges {
     /// default grouping id
     pub defaultgroupingid: Option<i64>,
     /// Enabled, control via completion and activity settings. Disabled,
-    ///                                         not shown in activity settings.
+    /// not shown in activity settings.
+    #[describe(desc = "Enabled, control via completion and activity settings. Disabled,
+                                        not shown in activity settings.")]
     pub enablecompletion: Option<i64>,
     /// 1: yes 0: no
     pub completionnotify: Option<i64>,
@@ -89,6 +97,7 @@ pub struct CourseChanges {
 
 /// Parameters of `core_course_update_courses`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// courses to update
     pub courses: Vec<CourseChanges>,
@@ -96,8 +105,10 @@ pub struct Args {
 
 /// The result: one warning per course that was not updated.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Updated {
     /// list of warnings
+    #[describe(optional)]
     pub warnings: Vec<Warning>,
 }
 
@@ -271,7 +282,8 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
     if old.id == SITEID {
         return Err(Exception::moodle("invalidcourse", "error", "Invalid course").into());
     }
-    if !course.shortname.is_empty()
+    // PHP's empty(): Moodle checks neither a short name nor an ID number "0".
+    if !php_empty(&course.shortname)
         && course.shortname != old.shortname
         && store.course_by_shortname(&course.shortname).await?.is_some_and(|c| c.id != old.id)
     {
@@ -279,7 +291,7 @@ async fn update_one(context: &CallContext, changes: CourseChanges) -> Result<(),
             format!("Short name is already used for another course ({})", course.shortname);
         return Err(course_error("shortnametaken", message));
     }
-    if !course.idnumber.is_empty()
+    if !php_empty(&course.idnumber)
         && course.idnumber != old.idnumber
         && store.course_by_idnumber(&course.idnumber).await?.is_some_and(|c| c.id != old.id)
     {
@@ -425,7 +437,8 @@ mod tests {
         let args = format!(
             "courses[0][id]=1&courses[0][fullname]=Site\
              &courses[1][id]={bio}&courses[1][startdate]=200&courses[1][enddate]=100\
-             &courses[2][id]={bio}&courses[2][categoryid]={hidden}&courses[2][format]=weeks",
+             &courses[2][id]={bio}&courses[2][categoryid]={hidden}&courses[2][format]=weeks\
+             &courses[3][id]={bio}&courses[3][enddate]=500",
             bio = bio.id,
             hidden = hidden.id
         );
@@ -438,6 +451,12 @@ mod tests {
                     bio.id,
                     "enddatebeforestartdate".into(),
                     "The course end date must be after the start date.".into()
+                ),
+                // Moodle checks the dates sent, not the stored ones: an end date alone fails.
+                (
+                    bio.id,
+                    "nostartdatenoenddate".into(),
+                    "A course end date can only be set if a start date is also set.".into()
                 ),
             ]
         );
@@ -488,4 +507,41 @@ mod tests {
         let course = site.store().course_by_id(bio.id).await.unwrap().unwrap();
         assert_eq!(course.fullname, "New");
     });
+    backend_test!(update_courses_checks_no_id_number_0, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let science = site.category("Science", 0).await;
+        let bio = site.course("BIO", science.id).await;
+        let chem = site.course("CHEM", science.id).await;
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        // PHP's empty("0"): update_course does not look for another course with ID number "0".
+        let args = format!(
+            "courses[0][id]={}&courses[0][idnumber]=0&courses[1][id]={}&courses[1][idnumber]=0",
+            bio.id, chem.id
+        );
+        let result = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert!(warnings(&result).is_empty());
+        let chem = site.store().course_by_id(chem.id).await.unwrap().unwrap();
+        assert_eq!(chem.idnumber, "0");
+    });
+    #[test]
+    fn update_courses_returns_moodles_external_warnings() {
+        crate::testing::assert_declares_warnings(NAME);
+    }
+    #[test]
+    fn update_courses_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["courses", "enablecompletion"]);
+        let expected = format!(
+            "Enabled, control via completion and activity settings. Disabled,\n{}not shown in \
+             activity settings.",
+            " ".repeat(40)
+        );
+        assert_eq!(text, expected);
+        let text = crate::testing::param_text(NAME, &["courses", "hiddensections"]);
+        let expected = format!(
+            "(deprecated, use courseformatoptions) How the hidden sections in the course are\n\
+             {}displayed to students",
+            " ".repeat(40)
+        );
+        assert_eq!(text, expected);
+    }
 }

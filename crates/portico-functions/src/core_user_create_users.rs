@@ -18,6 +18,7 @@ pub struct CreateUsers;
 
 /// A custom profile field value.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct CustomField {
     /// The name of the custom field
     #[describe(param = AlphaNumExt)]
@@ -28,6 +29,7 @@ pub struct CustomField {
 
 /// A user preference.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Preference {
     /// The name of the preference
     pub r#type: String,
@@ -37,6 +39,7 @@ pub struct Preference {
 
 /// A user to create.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct NewUser {
     /// True if password should be created and mailed to user.
     pub createpassword: Option<bool>,
@@ -44,7 +47,7 @@ pub struct NewUser {
     #[describe(param = Username)]
     pub username: String,
     /// Auth plugins include manual, ldap, etc
-    #[describe(default = "manual", param = Auth)]
+    #[describe(default = "manual", param = Auth, allow_null = false)]
     pub auth: String,
     /// Plain text password consisting of any characters
     pub password: Option<String>,
@@ -104,7 +107,7 @@ pub struct NewUser {
     #[describe(param = Text)]
     pub address: Option<String>,
     /// Language code such as "en", must exist on server
-    #[describe(default = "en", param = Lang)]
+    #[describe(default = "en", param = Lang, allow_null = false)]
     pub lang: String,
     /// Calendar type such as "gregorian", must exist on server
     #[describe(default = "gregorian", param = Plugin)]
@@ -122,6 +125,7 @@ pub struct NewUser {
 
 /// Parameters of `core_user_create_users`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// The users to create.
     pub users: Vec<NewUser>,
@@ -129,6 +133,7 @@ pub struct Args {
 
 /// A created user.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Created {
     /// user id
     pub id: i64,
@@ -218,11 +223,12 @@ impl ExternalFunction for CreateUsers {
             {
                 return Err(invalid(format!("Email address already exists: {}", new.email)));
             }
-            // `user_create_user` applies the site password policy to the password it hashes;
+            // `user_create_user($user, true, …)` applies the site password policy to any
+            // password sent unless one is to be created, whatever the authentication plugin;
             // Moodle's error code is then the HTML list of broken rules (spec 04 §4.1).
-            if internal
-                && !createpassword
-                && let Some(broken) = rules.check(&password)
+            if !createpassword
+                && let Some(sent) = new.password.as_deref()
+                && let Some(broken) = rules.check(sent)
             {
                 let message = format!("error/{broken}");
                 return Err(Exception::moodle(broken, "error", message).into());
@@ -375,6 +381,14 @@ mod tests {
         assert_eq!((error.class, error.errorcode.as_ref()), ("moodle_exception", broken));
         assert_eq!(error.message, format!("error/{broken}"));
         assert!(site.store().user_by_username("ann", MNET_LOCALHOST_ID).await.unwrap().is_none());
+        // The policy applies to a password sent for an external authentication plugin too.
+        let external = format!("{}&users[1][auth]=ldap", weak.replace("abcdefgh1", "short"));
+        let error = site
+            .call(Some(&caller), "core_user_create_users", &format!("{good}&{external}"))
+            .await
+            .unwrap_err();
+        assert!(error.errorcode.starts_with("<div>Passwords must be at least 8"), "{error:?}");
+        assert!(site.store().user_by_username("bob", MNET_LOCALHOST_ID).await.unwrap().is_none());
         // An uppercase username fails PARAM_USERNAME validation before the function runs.
         let error = site
             .call(Some(&caller), "core_user_create_users", &good.replace("=ann&", "=Ann&"))
@@ -396,4 +410,12 @@ mod tests {
             "Sorry, but you do not currently have permissions to do that (Create users)."
         );
     });
+    #[test]
+    fn create_users_refuses_null_where_moodle_does() {
+        use crate::testing::param_allows_null;
+        const NAME: &str = "core_user_create_users";
+        assert!(!param_allows_null(NAME, &["users", "auth"]));
+        assert!(!param_allows_null(NAME, &["users", "lang"]));
+        assert!(param_allows_null(NAME, &["users", "idnumber"]));
+    }
 }

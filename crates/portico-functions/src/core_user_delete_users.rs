@@ -16,6 +16,7 @@ pub struct DeleteUsers;
 
 /// Parameters of `core_user_delete_users`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// user ID
     pub userids: Vec<i64>,
@@ -33,8 +34,9 @@ impl ExternalFunction for DeleteUsers {
     async fn execute(context: &CallContext, args: Valid<Args>) -> Result<(), CallError> {
         let store = context.store()?;
         let system = store.system_context().await?;
-        validate_context(context, &system).await?;
+        // Moodle checks the capability before validating the context here.
         require_capability(context, "moodle/user:delete", system.id).await?;
+        validate_context(context, &system).await?;
         let now = crate::now();
         let mut batch: Vec<DeletedUser> = Vec::new();
         for id in args.into_inner().userids {
@@ -46,7 +48,7 @@ impl ExternalFunction for DeleteUsers {
                 return Err(Exception::moodle(
                     "useradminodelete",
                     "error",
-                    "Admin users cannot be deleted",
+                    "Administrator accounts can not be deleted",
                 )
                 .into());
             }
@@ -124,7 +126,12 @@ mod tests {
                 "invalidrecord",
                 "Can't find data record in database table user.",
             ),
-            (manager.id, "moodle_exception", "useradminodelete", "Admin users cannot be deleted"),
+            (
+                manager.id,
+                "moodle_exception",
+                "useradminodelete",
+                "Administrator accounts can not be deleted",
+            ),
         ];
         for (second, class, errorcode, message) in cases {
             let args = format!("userids[0]={}&userids[1]={second}", ann.id);
@@ -158,6 +165,7 @@ mod tests {
         let args = format!("userids[0]={}&userids[1]={}", ann.id, deleter.id);
         let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
         assert_eq!(error.errorcode, "usernotdeletederror");
+        assert_eq!(error.message, "User not deleted - unknown error");
         assert_eq!(site.store().user_by_id(ann.id).await.unwrap().unwrap().deleted, 0);
     });
 
@@ -173,5 +181,22 @@ mod tests {
             error.message,
             "Sorry, but you do not currently have permissions to do that (Delete users)."
         );
+        // The capability is checked before the context: a token restricted to a category
+        // gets `nopermissions` without the capability, the context error with it.
+        let category = site.category("Science", 0).await;
+        let category_context = site
+            .store()
+            .context_by_instance(portico_store::model::CONTEXT_COURSECAT, category.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let restricted = portico_access::Caller { contextid: category_context.id, ..caller };
+        let error = site.call(Some(&restricted), NAME, &args).await.unwrap_err();
+        assert_eq!(error.errorcode, "nopermissions");
+        let admin = site.custom_caller(site.admin.id, &[NAME]).await;
+        let restricted = portico_access::Caller { contextid: category_context.id, ..admin };
+        let error = site.call(Some(&restricted), NAME, &args).await.unwrap_err();
+        assert_eq!(error.errorcode, "restrictedcontextexception");
+        assert_eq!(site.store().user_by_id(ann.id).await.unwrap().unwrap().deleted, 0);
     });
 }

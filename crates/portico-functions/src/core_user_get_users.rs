@@ -15,6 +15,7 @@ pub struct GetUsers;
 
 /// One search criterion.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Criterion {
     /// the user column to search, expected keys (value format) are: "id" (int) matching user
     /// id, "lastname" (string) user last name (Note: you can use % for searching but it may be
@@ -23,7 +24,14 @@ pub struct Criterion {
     /// idnumber, "username" (string) matching user username, "email" (string) user email
     /// (Note: you can use % for searching but it may be considerably slower!), "auth" (string)
     /// matching user auth plugin
-    #[describe(param = Alpha)]
+    #[describe(param = Alpha, desc = "the user column to search, expected keys (value format) are:
+                                \"id\" (int) matching user id,
+                                \"lastname\" (string) user last name (Note: you can use % for searching but it may be considerably slower!),
+                                \"firstname\" (string) user first name (Note: you can use % for searching but it may be considerably slower!),
+                                \"idnumber\" (string) matching user idnumber,
+                                \"username\" (string) matching user username,
+                                \"email\" (string) user email (Note: you can use % for searching but it may be considerably slower!),
+                                \"auth\" (string) matching user auth plugin")]
     pub key: String,
     /// the value to search
     pub value: String,
@@ -31,6 +39,7 @@ pub struct Criterion {
 
 /// Parameters of `core_user_get_users`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// the key/value pairs to be considered in user search. Values can not be empty. Specify
     /// different keys only once (fullname => 'user1', auth => 'manual', ...) - key occurences
@@ -38,11 +47,21 @@ pub struct Args {
     /// criterias (keys) are ignored, the search is still executed on the valid criterias. You
     /// can search without criteria, but the function is not designed for it. It could very
     /// slow or timeout. The function is designed to search some specific users.
+    #[describe(
+        desc = "the key/value pairs to be considered in user search. Values can not be empty.
+                        Specify different keys only once (fullname => 'user1', auth => 'manual', ...) -
+                        key occurences are forbidden.
+                        The search is executed with AND operator on the criterias. Invalid criterias (keys) are ignored,
+                        the search is still executed on the valid criterias.
+                        You can search without criteria, but the function is not designed for it.
+                        It could very slow or timeout. The function is designed to search some specific users."
+    )]
     pub criteria: Vec<Criterion>,
 }
 
 /// A warning about an unsupported search key.
 #[derive(Debug, Describe)]
+#[describe(desc = "warning")]
 pub struct KeyWarning {
     /// always set to 'key'
     #[describe(param = Text)]
@@ -58,10 +77,12 @@ pub struct KeyWarning {
 
 /// The users found and the warnings.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Found {
     /// The users.
     pub users: Vec<UserDescription>,
     /// list of warnings
+    #[describe(optional)]
     pub warnings: Vec<KeyWarning>,
 }
 
@@ -229,4 +250,28 @@ mod tests {
         // Ann sees only herself: the others are outside any course she shares.
         assert_eq!(ids(&found), vec![ann.id]);
     });
+    #[test]
+    fn get_users_returns_moodles_external_warnings() {
+        crate::testing::assert_declares_warnings(NAME);
+    }
+    #[test]
+    fn get_users_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["criteria", "key"]);
+        let lines: Vec<&str> = text.split('\n').collect();
+        assert_eq!(lines.len(), 8);
+        assert_eq!(lines[0], "the user column to search, expected keys (value format) are:");
+        let indent = " ".repeat(32);
+        assert!(
+            lines[1..].iter().all(|line| line.starts_with(&indent) && !line[32..].starts_with(' '))
+        );
+        assert_eq!(lines[7].trim_start(), "\"auth\" (string) matching user auth plugin");
+        let text = crate::testing::param_text(NAME, &["criteria"]);
+        let lines: Vec<&str> = text.split('\n').collect();
+        assert_eq!(lines.len(), 7);
+        let indent = " ".repeat(24);
+        assert!(
+            lines[1..].iter().all(|line| line.starts_with(&indent) && !line[24..].starts_with(' '))
+        );
+        assert_eq!(lines[2].trim_start(), "key occurences are forbidden.");
+    }
 }

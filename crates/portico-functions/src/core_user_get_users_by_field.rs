@@ -17,9 +17,11 @@ pub struct GetUsersByField;
 
 /// Parameters of `core_user_get_users_by_field`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// the search field can be 'id' or 'idnumber' or 'username' or 'email'
-    #[describe(param = Alpha)]
+    #[describe(param = Alpha, desc = "the search field can be
+                    'id' or 'idnumber' or 'username' or 'email'")]
     pub field: String,
     /// the value to match
     pub values: Vec<String>,
@@ -223,4 +225,13 @@ mod tests {
             assert_eq!(ids(&found), Vec::<i64>::new());
         }
     );
+    #[test]
+    fn get_users_by_field_keeps_moodles_line_breaks() {
+        let text = crate::testing::param_text(NAME, &["field"]);
+        let expected = format!(
+            "the search field can be\n{}'id' or 'idnumber' or 'username' or 'email'",
+            " ".repeat(20)
+        );
+        assert_eq!(text, expected);
+    }
 }

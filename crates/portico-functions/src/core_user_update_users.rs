@@ -1,11 +1,13 @@
 //! `core_user_update_users` (spec 04 §4.2): update users in one transaction. Users that may not
 //! be updated are skipped with a warning (Moodle 4.1 behaviour) instead of failing the batch.
 //!
-//! This module owns the skip rules and their warnings; it must never write outside the single
-//! `Store::update_users` transaction.
+//! This module owns the skip rules and their warnings, including the site password policy that
+//! Moodle's `user_update_user` applies to every password sent; it must never write outside the
+//! single `Store::update_users` transaction.
 
 use std::collections::HashMap;
 
+use portico_access::password_policy::PasswordRules;
 use portico_engine::install::hash_new_password;
 use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
@@ -22,6 +24,7 @@ pub struct UpdateUsers;
 
 /// A user preference (here, unlike `core_user_create_users`, the name is `PARAM_ALPHANUMEXT`).
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Preference {
     /// The name of the preference
     #[describe(param = AlphaNumExt)]
@@ -32,27 +35,29 @@ pub struct Preference {
 
 /// The new values of one user; absent keys keep their value.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct UserChanges {
     /// ID of the user
     pub id: i64,
     /// Username policy is defined in Moodle security config.
-    #[describe(param = Username)]
+    #[describe(param = Username, allow_null = false)]
     pub username: Option<String>,
     /// Auth plugins include manual, ldap, etc
-    #[describe(param = Auth)]
+    #[describe(param = Auth, allow_null = false)]
     pub auth: Option<String>,
     /// Suspend user account, either false to enable user login or true to disable it
     pub suspended: Option<bool>,
     /// Plain text password consisting of any characters
+    #[describe(allow_null = false)]
     pub password: Option<String>,
     /// The first name(s) of the user
-    #[describe(param = NoTags)]
+    #[describe(param = NoTags, allow_null = false)]
     pub firstname: Option<String>,
     /// The family name of the user
     #[describe(param = NoTags)]
     pub lastname: Option<String>,
     /// A valid and unique email address
-    #[describe(param = RawTrimmed)]
+    #[describe(param = RawTrimmed, allow_null = false)]
     pub email: Option<String>,
     /// User email display
     pub maildisplay: Option<i64>,
@@ -102,10 +107,10 @@ pub struct UserChanges {
     #[describe(param = Text)]
     pub address: Option<String>,
     /// Language code such as "en", must exist on server
-    #[describe(param = Lang)]
+    #[describe(param = Lang, allow_null = false)]
     pub lang: Option<String>,
     /// Calendar type such as "gregorian", must exist on server
-    #[describe(param = Plugin)]
+    #[describe(param = Plugin, allow_null = false)]
     pub calendartype: Option<String>,
     /// Theme name such as "standard", must exist on server
     #[describe(param = Theme)]
@@ -120,6 +125,7 @@ pub struct UserChanges {
 
 /// Parameters of `core_user_update_users`.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Args {
     /// The users to update.
     pub users: Vec<UserChanges>,
@@ -127,8 +133,10 @@ pub struct Args {
 
 /// What `core_user_update_users` returns.
 #[derive(Debug, Describe)]
+#[describe(desc = "")]
 pub struct Returns {
     /// list of warnings
+    #[describe(optional)]
     pub warnings: Vec<Warning>,
 }
 
@@ -144,6 +152,7 @@ impl ExternalFunction for UpdateUsers {
     const COMPONENT: &'static str = "moodle";
     const DESCRIPTION: &'static str = "Update users.";
     const KIND: CallKind = CallKind::Write;
+    const AJAX: bool = true;
     const CAPABILITIES: &'static [&'static str] = &["moodle/user:update"];
     type Args = Args;
     type Returns = Returns;
@@ -158,6 +167,7 @@ impl ExternalFunction for UpdateUsers {
         let images_disabled = config_or(context, "disableuserimages", "0").await? == "1";
         let guest = config_or(context, "siteguest", "1").await?.parse::<i64>().unwrap_or(1);
         let caller_is_admin = is_siteadmin(context, context.user_id()).await?;
+        let rules = PasswordRules::from_settings(&*context.access()?.settings().await?);
         let now = crate::now();
         let mut warnings = Vec::new();
         let mut batch: Vec<UserUpdate> = Vec::new();
@@ -192,6 +202,7 @@ impl ExternalFunction for UpdateUsers {
                 warnings.push(skipped(id, "usernotupdatedguest", "Cannot update guest account"));
                 continue;
             }
+            let mut new_email = None;
             if let Some(email) = changes.email.as_deref().filter(|email| *email != user.email) {
                 let value = Value::from(email);
                 if email.is_empty() || clean(&value, ParamType::Email, site) != value {
@@ -209,13 +220,23 @@ impl ExternalFunction for UpdateUsers {
                     warnings.push(skipped(id, "useremailduplicate", "Duplicate email address"));
                     continue;
                 }
+                new_email = Some(key);
+            }
+            // Moodle's `user_update_user` checks any password sent (even an empty one) against
+            // the site policy and throws `moodle_exception($errmsg)`: the warning's code is the
+            // HTML list of broken rules, which is no PARAM_ALPHANUM, so, as in Moodle, the answer
+            // then fails return validation after the other users were written.
+            if let Some(broken) = changes.password.as_deref().and_then(|p| rules.check(p)) {
+                warnings.push(skipped(id, &broken, &format!("error/{broken}")));
+                continue;
+            }
+            if let Some(key) = new_email {
                 batch_emails.insert(key, id);
             }
             apply(&mut user, &changes);
             if let Some(password) = changes.password.as_deref().filter(|p| !p.is_empty())
                 && INTERNAL_AUTHS.contains(&user.auth.as_str())
             {
-                // FIXME(#5): Moodle 4.1+ also applies the site password policy here.
                 user.password = hash_new_password(password)?;
             }
             if !images_disabled && changes.userpicture == Some(0) {
@@ -263,7 +284,9 @@ fn apply(user: &mut portico_store::model::User, changes: &UserChanges) {
     text(&mut user.phone2, &changes.phone2);
     text(&mut user.address, &changes.address);
     text(&mut user.lang, &changes.lang);
-    text(&mut user.calendartype, &changes.calendartype);
+    // Moodle's user_update_user leaves the calendar type alone when the one sent is empty.
+    let calendartype = changes.calendartype.clone().filter(|calendar| !calendar.is_empty());
+    text(&mut user.calendartype, &calendartype);
     text(&mut user.theme, &changes.theme);
     let optional = |target: &mut Option<String>, value: &Option<String>| {
         if value.is_some() {
@@ -324,6 +347,7 @@ mod tests {
         let args = format!(
             "users[0][id]={}&users[0][firstname]=Anna&users[0][email]=anna@example.com\
              &users[0][city]=Perth&users[0][password]=N3w!pass&users[0][suspended]=1\
+             &users[0][calendartype]=\
              &users[0][preferences][0][type]=htmleditor&users[0][preferences][0][value]=textarea",
             ann.id
         );
@@ -335,6 +359,8 @@ mod tests {
             ("Anna", "Lastann", "anna@example.com")
         );
         assert_eq!((stored.city.as_str(), stored.suspended), ("Perth", 1));
+        // An empty calendar type is ignored.
+        assert_eq!(stored.calendartype, "gregorian");
         let policy = PasswordPolicy::default();
         assert!(verify_password("N3w!pass", &stored.password, &policy).is_some());
         assert!(verify_password("Passw0rd!", &stored.password, &policy).is_none());
@@ -429,6 +455,52 @@ mod tests {
         );
     });
 
+    backend_test!(update_users_applies_the_password_policy, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let ann = site.user("ann").await;
+        let bob = site.user("bob").await;
+        let before = site.store().user_by_id(bob.id).await.unwrap().unwrap();
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        // Moodle's warning code for a weak password is the HTML list of broken rules, which
+        // fails return validation (PARAM_ALPHANUM); the other users were updated all the same.
+        let args = format!(
+            "users[0][id]={}&users[0][city]=Paris&users[1][id]={}&users[1][city]=Rome\
+             &users[1][password]=weak",
+            ann.id, bob.id
+        );
+        let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
+        assert_eq!(
+            (error.class, error.errorcode.as_ref()),
+            ("invalid_response_exception", "invalidresponse")
+        );
+        let debuginfo = String::from_utf8_lossy(&error.debuginfo.unwrap()).into_owned();
+        assert!(
+            debuginfo.contains(
+                "<div>Passwords must be at least 8 characters long.</div>\
+                 <div>Passwords must have at least 1 digit(s).</div>"
+            ),
+            "{debuginfo}"
+        );
+        assert_eq!(site.store().user_by_id(ann.id).await.unwrap().unwrap().city, "Paris");
+        let stored = site.store().user_by_id(bob.id).await.unwrap().unwrap();
+        assert_eq!((stored.city.as_str(), stored.password), ("", before.password));
+        // With the policy off the same password is accepted.
+        site.store().set_config("passwordpolicy", "0").await.unwrap();
+        let result = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert!(warnings(&result).is_empty());
+        let stored = site.store().user_by_id(bob.id).await.unwrap().unwrap();
+        assert_eq!(stored.city, "Rome");
+        assert!(verify_password("weak", &stored.password, &PasswordPolicy::default()).is_some());
+    });
+
+    #[test]
+    fn update_users_is_declared_for_ajax() {
+        let registry = crate::registry();
+        let info = registry.get(NAME).unwrap().info().clone();
+        assert!(info.ajax);
+        assert!(info.services.is_empty());
+    }
+
     backend_test!(update_users_is_atomic, |store: Store| async move {
         let site = TestSite::install(store).await;
         let ann = site.user("ann").await;
@@ -446,4 +518,16 @@ mod tests {
         let admin = site.store().user_by_username("admin", MNET_LOCALHOST_ID).await.unwrap();
         assert_eq!(admin.map(|user| user.id), Some(site.admin.id));
     });
+    #[test]
+    fn update_users_returns_moodles_external_warnings() {
+        crate::testing::assert_declares_warnings(NAME);
+    }
+    #[test]
+    fn update_users_refuses_null_where_moodle_does() {
+        use crate::testing::param_allows_null;
+        for key in ["username", "auth", "password", "firstname", "email", "lang", "calendartype"] {
+            assert!(!param_allows_null(NAME, &["users", key]), "{key}");
+        }
+        assert!(param_allows_null(NAME, &["users", "lastname"]));
+    }
 }

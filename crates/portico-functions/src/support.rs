@@ -9,8 +9,11 @@ use portico_macros::Describe;
 use portico_schema::Exception;
 use portico_store::model::{CONTEXT_COURSE, Context, SYSTEM_CONTEXT_ID};
 
-/// One warning of Moodle's `external_warnings` list (spec 03 §9.1).
+/// One warning of Moodle's `external_warnings` list (spec 03 §9.1); a field of that type is
+/// declared `#[describe(optional)]` with the text "list of warnings", as Moodle's list is
+/// `VALUE_OPTIONAL`.
 #[derive(Debug, Clone, PartialEq, Describe)]
+#[describe(desc = "warning")]
 pub struct Warning {
     /// item
     #[describe(param = Text)]

@@ -197,6 +197,93 @@ pub(crate) fn int_field(value: &Value, key: &str) -> i64 {
     }
 }
 
+/// Asserts that `function` returns Moodle's `external_warnings` under `warnings`: an optional
+/// list "list of warnings" of single structures "warning" whose `warningcode` is PARAM_ALPHANUM.
+pub(crate) fn assert_declares_warnings(function: &str) {
+    use portico_schema::desc::{DescKind, Required};
+    let registry = crate::registry();
+    let info = registry.get(function).expect("a registered function").info().clone();
+    let returns = info.returns.expect("a return description");
+    let warnings = returns.fields().iter().find(|field| field.name == "warnings").unwrap();
+    assert_eq!(warnings.desc.required, Required::Optional, "{function}");
+    assert_eq!(warnings.desc.desc, "list of warnings", "{function}");
+    let DescKind::Multiple(warning) = &warnings.desc.kind else { panic!("a list") };
+    assert_eq!(warning.desc, "warning", "{function}");
+    let names: Vec<&str> = warning.fields().iter().map(|field| field.name.as_ref()).collect();
+    assert_eq!(names, ["item", "itemid", "warningcode", "message"], "{function}");
+    let code = &warning.fields()[2].desc;
+    assert_eq!(code.kind, DescKind::Value(portico_schema::ParamType::AlphaNum), "{function}");
+}
+
+/// The `(key, default)` pairs of the `VALUE_DEFAULT` keys of the structures listed in parameter
+/// `list` of `function`, in description order.
+pub(crate) fn param_defaults(function: &str, list: &str) -> Vec<(String, Value)> {
+    use portico_schema::desc::{DescKind, Required};
+    let registry = crate::registry();
+    let info = registry.get(function).expect("a registered function").info().clone();
+    let list = info.parameters.desc().fields().iter().find(|field| field.name == list).unwrap();
+    let DescKind::Multiple(item) = &list.desc.kind else { panic!("a list") };
+    item.fields()
+        .iter()
+        .filter_map(|field| match &field.desc.required {
+            Required::Default(value) => Some((field.name.to_string(), value.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The description of the parameter at `path` of `function` (keys of single structures, looking
+/// through lists).
+pub(crate) fn param_desc(function: &str, path: &[&str]) -> portico_schema::Desc {
+    use portico_schema::desc::DescKind;
+    let registry = crate::registry();
+    let info = registry.get(function).expect("a registered function").info().clone();
+    let mut node = info.parameters.desc().clone();
+    for key in path {
+        while let DescKind::Multiple(content) = node.kind {
+            node = *content;
+        }
+        node = node.fields().iter().find(|field| field.name == *key).expect(key).desc.clone();
+    }
+    node
+}
+
+/// The description text of the parameter at `path` of `function`.
+pub(crate) fn param_text(function: &str, path: &[&str]) -> String {
+    param_desc(function, path).desc.into_owned()
+}
+
+/// Whether the parameter at `path` of `function` allows `null`.
+pub(crate) fn param_allows_null(function: &str, path: &[&str]) -> bool {
+    param_desc(function, path).allow_null
+}
+
+/// The texts of every single structure in the parameter and return descriptions of
+/// `function`, in tree order.
+pub(crate) fn structure_texts(function: &str) -> Vec<String> {
+    use portico_schema::desc::DescKind;
+    fn walk(desc: &portico_schema::Desc, texts: &mut Vec<String>) {
+        match &desc.kind {
+            DescKind::Value(_) => {}
+            DescKind::Multiple(content) => walk(content, texts),
+            DescKind::Single(fields) => {
+                texts.push(desc.desc.to_string());
+                for field in fields {
+                    walk(&field.desc, texts);
+                }
+            }
+        }
+    }
+    let registry = crate::registry();
+    let info = registry.get(function).expect("a registered function").info().clone();
+    let mut texts = Vec::new();
+    walk(info.parameters.desc(), &mut texts);
+    if let Some(returns) = &info.returns {
+        walk(returns, &mut texts);
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use portico_store::Store;
@@ -245,4 +332,30 @@ mod tests {
             assert_eq!(found.id, first.id);
         }
     );
+    #[test]
+    fn reviewed_functions_describe_structures_as_moodle() {
+        // Moodle gives these structures no text, except get_categories' "List of categories"
+        // and the "warning" of external_warnings.
+        for function in [
+            "core_course_create_categories",
+            "core_course_get_categories",
+            "core_course_create_courses",
+            "core_course_update_courses",
+            "core_course_delete_courses",
+            "core_user_create_users",
+            "core_user_update_users",
+            "core_user_delete_users",
+            "core_user_get_users",
+            "core_user_get_users_by_field",
+        ] {
+            let texts = super::structure_texts(function);
+            assert!(!texts.is_empty(), "{function}");
+            for text in texts {
+                assert!(
+                    ["", "List of categories", "warning"].contains(&text.as_str()),
+                    "{function}: {text}"
+                );
+            }
+        }
+    }
 }

@@ -12,6 +12,7 @@ use crate::support::{config_or, fullname, is_siteadmin, user_picture_url};
 
 /// A custom profile field value of a user.
 #[derive(Debug, Clone, Describe)]
+#[describe(desc = "")]
 pub struct UserCustomField {
     /// The type of the custom field - text field, checkbox...
     #[describe(param = AlphaNumExt)]
@@ -26,6 +27,7 @@ pub struct UserCustomField {
 
 /// A preference of a user.
 #[derive(Debug, Clone, Describe)]
+#[describe(desc = "")]
 pub struct UserPreferenceEntry {
     /// The name of the preferences
     pub name: String,
@@ -35,6 +37,7 @@ pub struct UserPreferenceEntry {
 
 /// What a caller may see of a user (Moodle's `user_description`).
 #[derive(Debug, Clone, Default, Describe)]
+#[describe(desc = "")]
 pub struct UserDescription {
     /// ID of the user
     pub id: i64,

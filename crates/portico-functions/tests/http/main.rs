@@ -11,6 +11,7 @@ mod groups;
 mod mobile_config;
 mod provisioning;
 mod site;
+mod user_rules;
 mod users;
 
 use portico_access::token::generate_token;

@@ -440,7 +440,7 @@ backend_test!(delete_users_errors_delete_nothing, |store: Store| async move {
             other_admin.id.to_string(),
             "moodle_exception",
             "useradminodelete",
-            "Admin users cannot be deleted",
+            "Administrator accounts can not be deleted",
         ),
         (
             &deleter_token,
