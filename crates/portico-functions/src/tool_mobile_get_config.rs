@@ -6,6 +6,7 @@ use portico_macros::Describe;
 use portico_schema::Valid;
 use portico_store::model::{SITEID, SYSTEM_CONTEXT_ID};
 
+use crate::groups::NullableText;
 use crate::support::Warning;
 
 /// Returns a list of the site configurations, filtering by section.
@@ -25,7 +26,7 @@ pub struct Setting {
     /// The name of the setting
     pub name: String,
     /// The value of the setting
-    pub value: String,
+    pub value: NullableText,
 }
 
 /// The settings and warnings.
@@ -202,7 +203,18 @@ impl ExternalFunction for GetConfig {
         let section = args.into_inner().section;
         let store = context.store()?;
         let site = store.course_by_id(SITEID).await?.unwrap_or_default();
-        let mut settings = Vec::new();
+        let mut settings: Vec<Setting> = Vec::new();
+        // Moodle collects the settings as properties of one object: a name met again (as
+        // `customusermenuitems` of both theme sections) keeps its first place.
+        let mut put = |name: &str, value: Option<String>| match settings
+            .iter_mut()
+            .find(|setting| setting.name == name)
+        {
+            Some(setting) => setting.value = NullableText(value),
+            None => settings.push(Setting { name: name.to_owned(), value: NullableText(value) }),
+        };
+        let support_disabled =
+            store.get_config("supportavailability").await?.is_some_and(|value| value.trim() == "0");
         for (name, entries) in SECTIONS {
             if !section.is_empty() && section != *name {
                 continue;
@@ -223,14 +235,18 @@ impl ExternalFunction for GetConfig {
                         _ => site.summaryformat.to_string(),
                     },
                 };
-                settings.push(Setting { name: (*setting).to_owned(), value });
+                // With support disabled (CONTACT_SUPPORT_DISABLED) Moodle nulls the contact.
+                let hidden = *name == "supportcontact"
+                    && support_disabled
+                    && *setting != "supportavailability";
+                put(setting, (!hidden).then_some(value));
             }
             // Only holders of moodle/site:config learn the front page role (spec 04 §3.3).
             if *name == "frontpagesettings"
                 && context.has_capability("moodle/site:config", SYSTEM_CONTEXT_ID).await?
             {
                 let value = store.get_config("defaultfrontpageroleid").await?.unwrap_or_default();
-                settings.push(Setting { name: "defaultfrontpageroleid".to_owned(), value });
+                put("defaultfrontpageroleid", Some(value));
             }
         }
         Ok(Config { settings, warnings: Vec::new() })
@@ -282,5 +298,33 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(error.errorcode, "invalidparameter");
+    });
+
+    backend_test!(config_names_each_setting_once, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let caller = site.mobile_caller(site.admin.id).await;
+        let config = site.call(Some(&caller), "tool_mobile_get_config", "").await.unwrap();
+        let Value::Array(settings) = field(&config, "settings") else { panic!("a list") };
+        let named = |name: &str| {
+            settings.iter().filter(|(_, entry)| field(entry, "name") == Value::from(name)).count()
+        };
+        // Both theme sections carry customusermenuitems; Moodle's object holds it once.
+        assert_eq!(named("customusermenuitems"), 1);
+        // Support disabled: the contact is null.
+        site.store().set_config("supportavailability", "0").await.unwrap();
+        site.store().set_config("supportname", "Help desk").await.unwrap();
+        let config = site
+            .call(Some(&caller), "tool_mobile_get_config", "section=supportcontact")
+            .await
+            .unwrap();
+        assert_eq!(setting(&config, "supportavailability"), Some(Value::from("0")));
+        assert_eq!(setting(&config, "supportname"), Some(Value::Null));
+        assert_eq!(setting(&config, "supportpage"), Some(Value::Null));
+        site.store().set_config("supportavailability", "1").await.unwrap();
+        let config = site
+            .call(Some(&caller), "tool_mobile_get_config", "section=supportcontact")
+            .await
+            .unwrap();
+        assert_eq!(setting(&config, "supportname"), Some(Value::from("Help desk")));
     });
 }
