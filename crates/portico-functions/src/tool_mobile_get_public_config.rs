@@ -196,7 +196,8 @@ impl ExternalFunction for GetPublicConfig {
                 .trim()
                 .parse()
                 .unwrap_or(1),
-            mobilecssurl: Some(plugin_config_or(context, "tool_mobile", "mobilecssurl", "").await?),
+            // A core setting ($CFG->mobilecssurl), though the mobile app settings page shows it.
+            mobilecssurl: Some(config_or(context, "mobilecssurl", "").await?),
             tool_mobile_disabledfeatures: Some(
                 plugin_config_or(context, "tool_mobile", "disabledfeatures", "").await?,
             ),
@@ -307,12 +308,14 @@ mod tests {
         assert_eq!(field(&config, "supportavailability"), Value::Int(1));
         assert!(position("agedigitalconsentverification") < position("supportpage"));
         assert!(position("supportavailability") < position("autolang"));
+        site.store().set_config("mobilecssurl", "https://example.com/app.css").await.unwrap();
         site.store().set_config("supportavailability", "2").await.unwrap();
         site.store().set_config("supportname", "Help desk").await.unwrap();
         site.store().set_config("supportemail", "help@example.com").await.unwrap();
         site.store().set_config("supportpage", "https://example.com/help").await.unwrap();
         let config = site.call(None, "tool_mobile_get_public_config", "").await.unwrap();
         assert_eq!(field(&config, "supportname"), Value::from("Help desk"));
+        assert_eq!(field(&config, "mobilecssurl"), Value::from("https://example.com/app.css"));
         assert_eq!(field(&config, "supportemail"), Value::from("help@example.com"));
         assert_eq!(field(&config, "supportpage"), Value::from("https://example.com/help"));
     });
