@@ -34,7 +34,7 @@ pub struct CohortDetails {
     /// cohort idnumber
     pub idnumber: NullableText,
     /// cohort description
-    pub description: NullableText,
+    pub description: String,
     /// description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN)
     pub descriptionformat: i64,
     /// cohort visible
@@ -88,7 +88,8 @@ impl ExternalFunction for GetCohorts {
                 id: cohort.id,
                 name: cohort.name,
                 idnumber: NullableText(cohort.idnumber),
-                description: NullableText(cohort.description),
+                // Moodle formats the description: a NULL column comes back as ''.
+                description: cohort.description.unwrap_or_default(),
                 descriptionformat: cohort.descriptionformat,
                 visible: cohort.visible != 0,
                 theme,
