@@ -130,6 +130,15 @@ impl ExternalFunction for EnrolUser {
                     continue;
                 }
             }
+            // Moodle's enrol_self joins the first group (by id) whose key is the password
+            // given whenever the instance has a key and group keys are on, also when that
+            // password is the instance's own key.
+            if groupid.is_none()
+                && !php_empty(key)
+                && instance.customint1.is_some_and(|groupkeys| groupkeys != 0)
+            {
+                groupid = group_with_key(context, course.id, &password).await?;
+            }
             let now = crate::now();
             let period = instance.enrolperiod.unwrap_or(0);
             let enrolment = NewEnrolment {
@@ -536,5 +545,40 @@ mod tests {
             (error.errorcode.as_ref(), error.message.as_str()),
             ("coursehidden", "This course is currently unavailable to students")
         );
+    });
+
+    backend_test!(self_enrol_joins_a_group_sharing_the_instance_key, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let category = site.category("Science", 0).await;
+        let course = site.course("BIO1", category.id).await;
+        let instance = site
+            .store()
+            .enrol_instances(course.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.enrol == "self")
+            .unwrap();
+        let open = Enrol {
+            status: 0,
+            password: Some("Secret".to_owned()),
+            customint1: Some(1),
+            customint6: Some(1),
+            ..instance
+        };
+        site.store().update_enrol_instance(&open).await.unwrap();
+        let group = NewGroup {
+            courseid: course.id,
+            name: "Blue".to_owned(),
+            enrolmentkey: Some("Secret".to_owned()),
+            ..NewGroup::default()
+        };
+        let groupid = site.store().create_groups(&[group]).await.unwrap().remove(0).id;
+        let ann = site.user("ann").await;
+        let caller = site.mobile_caller(ann.id).await;
+        let args = format!("courseid={}&password=Secret", course.id);
+        let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert_eq!(field(&answer, "status"), true.into());
+        assert!(site.store().group_member(groupid, ann.id).await.unwrap().is_some());
     });
 }
