@@ -7,7 +7,7 @@ use portico_schema::Valid;
 use portico_store::model::{SITEID, SYSTEM_CONTEXT_ID};
 
 use crate::groups::NullableText;
-use crate::support::Warning;
+use crate::support::{Warning, config, config_or};
 
 /// Returns a list of the site configurations, filtering by section.
 pub struct GetConfig;
@@ -46,6 +46,8 @@ enum Source {
     Mobile(&'static str, &'static str),
     /// A column of the site course.
     SiteCourse,
+    /// Moodle's `user_mygrades_url()` for the caller.
+    MyGrades,
 }
 
 /// The sections of Moodle's newest `tool_mobile` API and their settings (spec 04 §3.3).
@@ -62,7 +64,7 @@ const SECTIONS: &[(&str, &[(&str, Source)])] = &[
             ("maxcategorydepth", Source::Site("maxcategorydepth", "2")),
             ("frontpagecourselimit", Source::Site("frontpagecourselimit", "200")),
             ("numsections", Source::Site("numsections", "1")),
-            ("newsitems", Source::Site("newsitems", "3")),
+            ("newsitems", Source::SiteCourse),
             ("commentsperpage", Source::Site("commentsperpage", "15")),
         ],
     ),
@@ -74,7 +76,7 @@ const SECTIONS: &[(&str, &[(&str, Source)])] = &[
             ("disableuserimages", Source::Site("disableuserimages", "0")),
         ],
     ),
-    ("gradessettings", &[("mygradesurl", Source::Site("mygradesurl", ""))]),
+    ("gradessettings", &[("mygradesurl", Source::MyGrades)]),
     (
         "mobileapp",
         &[
@@ -189,6 +191,21 @@ const SECTIONS: &[(&str, &[(&str, Source)])] = &[
     ),
 ];
 
+/// Moodle's `user_mygrades_url()` for the caller: the chosen grade report's page, or the
+/// external URL an administrator set, else the site itself.
+async fn my_grades_url(context: &CallContext) -> Result<String, CallError> {
+    let wwwroot = context.site().wwwroot.trim_end_matches('/').to_owned();
+    // A fresh Moodle sets `grade_mygrades_report` to `overview`.
+    let report = config_or(context, "grade_mygrades_report", "overview").await?;
+    if report != "external" {
+        return Ok(format!("{wwwroot}/grade/report/{report}/index.php"));
+    }
+    Ok(config(context, "gradereport_mygradeurl")
+        .await?
+        .filter(|url| !url.is_empty())
+        .unwrap_or(wwwroot))
+}
+
 impl ExternalFunction for GetConfig {
     const NAME: &'static str = "tool_mobile_get_config";
     const COMPONENT: &'static str = "tool_mobile";
@@ -232,8 +249,10 @@ impl ExternalFunction for GetConfig {
                         "fullname" => site.fullname.clone(),
                         "shortname" => site.shortname.clone(),
                         "summary" => site.summary.clone().unwrap_or_default(),
+                        "newsitems" => site.newsitems.to_string(),
                         _ => site.summaryformat.to_string(),
                     },
+                    Source::MyGrades => my_grades_url(context).await?,
                 };
                 // With support disabled (CONTACT_SUPPORT_DISABLED) Moodle nulls the contact.
                 let hidden = *name == "supportcontact"
@@ -279,6 +298,21 @@ mod tests {
         assert_eq!(setting(&config, "enablemycourses"), Some(Value::from("1")));
         assert_eq!(setting(&config, "core_admin_coursecolor1"), Some(Value::from("#81ecec")));
         assert_eq!(setting(&config, "defaultfrontpageroleid"), None);
+        // Moodle's user_mygrades_url() with the default overview report; the site course's
+        // newsitems column.
+        assert_eq!(
+            setting(&config, "mygradesurl"),
+            Some(Value::from("https://portico.example/grade/report/overview/index.php"))
+        );
+        let newsitems = site.store().course_by_id(1).await.unwrap().unwrap().newsitems;
+        assert_eq!(setting(&config, "newsitems"), Some(Value::from(newsitems.to_string())));
+        site.store().set_config("grade_mygrades_report", "external").await.unwrap();
+        site.store().set_config("gradereport_mygradeurl", "https://grades.example").await.unwrap();
+        let config = site
+            .call(Some(&caller), "tool_mobile_get_config", "section=gradessettings")
+            .await
+            .unwrap();
+        assert_eq!(setting(&config, "mygradesurl"), Some(Value::from("https://grades.example")));
     });
 
     backend_test!(config_filters_by_section, |store: Store| async move {
