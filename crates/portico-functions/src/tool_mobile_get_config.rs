@@ -3,10 +3,10 @@
 
 use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
-use portico_schema::Valid;
+use portico_schema::typed::{Describe as DescribeTrait, FromValue, IntoValue};
+use portico_schema::{Desc, Exception, ParamType, Valid, Value};
 use portico_store::model::{SITEID, SYSTEM_CONTEXT_ID};
 
-use crate::groups::NullableText;
 use crate::support::{Warning, config, config_or};
 
 /// Returns a list of the site configurations, filtering by section.
@@ -26,7 +26,31 @@ pub struct Setting {
     /// The name of the setting
     pub name: String,
     /// The value of the setting
-    pub value: NullableText,
+    pub value: SettingValue,
+}
+
+/// A setting's value as PHP holds it: Moodle returns it through `PARAM_RAW`, which keeps the
+/// PHP type, so most values are strings but some are numbers (`summaryformat`, `numsections`,
+/// defaults Moodle computes) and a hidden support contact is `null`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingValue(pub Value);
+
+impl DescribeTrait for SettingValue {
+    fn describe() -> Desc {
+        Desc::value(ParamType::Raw, "")
+    }
+}
+
+impl FromValue for SettingValue {
+    fn from_value(value: Value) -> Result<SettingValue, Exception> {
+        Ok(SettingValue(value))
+    }
+}
+
+impl IntoValue for SettingValue {
+    fn into_value(self) -> Value {
+        self.0
+    }
 }
 
 /// The settings and warnings.
@@ -191,6 +215,31 @@ const SECTIONS: &[(&str, &[(&str, Source)])] = &[
     ),
 ];
 
+/// The PHP type Moodle's `api::get_config` gives `setting`: the numbers it computes or casts,
+/// else the stored string (the defaults above are the strings a fresh Moodle stores).
+fn php_typed(setting: &str, value: String) -> Value {
+    let int = |text: &str| Value::Int(text.trim().parse().unwrap_or(0));
+    match setting {
+        // format_text()'s format and the site format's last section number are integers.
+        "summaryformat" | "numsections" => int(&value),
+        // clean_param(…, PARAM_BOOL) gives 0 or 1.
+        "tool_mobile_showlogoinappheader" => {
+            let text = value.trim().to_ascii_lowercase();
+            let on = match text.as_str() {
+                "on" | "yes" | "true" => true,
+                "off" | "no" | "false" => false,
+                other => !crate::user_details::php_empty(other),
+            };
+            Value::Int(i64::from(on))
+        }
+        // empty($mintimereq) ? 6 * MINSECS : $mintimereq
+        "tool_mobile_autologinmintimebetweenreq" if crate::user_details::php_empty(&value) => {
+            Value::Int(360)
+        }
+        _ => Value::from(value),
+    }
+}
+
 /// Moodle's `user_mygrades_url()` for the caller: the chosen grade report's page, or the
 /// external URL an administrator set, else the site itself.
 async fn my_grades_url(context: &CallContext) -> Result<String, CallError> {
@@ -223,12 +272,12 @@ impl ExternalFunction for GetConfig {
         let mut settings: Vec<Setting> = Vec::new();
         // Moodle collects the settings as properties of one object: a name met again (as
         // `customusermenuitems` of both theme sections) keeps its first place.
-        let mut put = |name: &str, value: Option<String>| match settings
+        let mut put = |name: &str, value: Value| match settings
             .iter_mut()
             .find(|setting| setting.name == name)
         {
-            Some(setting) => setting.value = NullableText(value),
-            None => settings.push(Setting { name: name.to_owned(), value: NullableText(value) }),
+            Some(setting) => setting.value = SettingValue(value),
+            None => settings.push(Setting { name: name.to_owned(), value: SettingValue(value) }),
         };
         let support_disabled =
             store.get_config("supportavailability").await?.is_some_and(|value| value.trim() == "0");
@@ -258,14 +307,15 @@ impl ExternalFunction for GetConfig {
                 let hidden = *name == "supportcontact"
                     && support_disabled
                     && *setting != "supportavailability";
-                put(setting, (!hidden).then_some(value));
+                let value = if hidden { Value::Null } else { php_typed(setting, value) };
+                put(setting, value);
             }
             // Only holders of moodle/site:config learn the front page role (spec 04 §3.3).
             if *name == "frontpagesettings"
                 && context.has_capability("moodle/site:config", SYSTEM_CONTEXT_ID).await?
             {
                 let value = store.get_config("defaultfrontpageroleid").await?.unwrap_or_default();
-                put("defaultfrontpageroleid", Some(value));
+                put("defaultfrontpageroleid", Value::from(value));
             }
         }
         Ok(Config { settings, warnings: Vec::new() })
@@ -306,6 +356,15 @@ mod tests {
         );
         let newsitems = site.store().course_by_id(1).await.unwrap().unwrap().newsitems;
         assert_eq!(setting(&config, "newsitems"), Some(Value::from(newsitems.to_string())));
+        // PARAM_RAW keeps PHP's types: numbers where Moodle computes or casts them.
+        let summaryformat = site.store().course_by_id(1).await.unwrap().unwrap().summaryformat;
+        assert_eq!(setting(&config, "summaryformat"), Some(Value::Int(summaryformat)));
+        assert_eq!(setting(&config, "numsections"), Some(Value::Int(1)));
+        assert_eq!(setting(&config, "tool_mobile_showlogoinappheader"), Some(Value::Int(0)));
+        assert_eq!(
+            setting(&config, "tool_mobile_autologinmintimebetweenreq"),
+            Some(Value::from("360"))
+        );
         site.store().set_config("grade_mygrades_report", "external").await.unwrap();
         site.store().set_config("gradereport_mygradeurl", "https://grades.example").await.unwrap();
         let config = site
@@ -313,6 +372,17 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(setting(&config, "mygradesurl"), Some(Value::from("https://grades.example")));
+        // An empty minimum time between auto-login requests falls back to 6 minutes, a number.
+        site.store()
+            .set_plugin_config("tool_mobile", "autologinmintimebetweenreq", "")
+            .await
+            .unwrap();
+        let config =
+            site.call(Some(&caller), "tool_mobile_get_config", "section=mobileapp").await.unwrap();
+        assert_eq!(
+            setting(&config, "tool_mobile_autologinmintimebetweenreq"),
+            Some(Value::Int(360))
+        );
     });
 
     backend_test!(config_filters_by_section, |store: Store| async move {
