@@ -213,8 +213,9 @@ impl ExternalFunction for GetPublicConfig {
             lang: Some(config_or(context, "lang", "en").await?),
             langmenu: Some(int_config(context, "langmenu", "1").await?),
             langlist: Some(config_or(context, "langlist", "").await?),
-            // The English language pack's `locale` string.
-            locale: Some("en_AU.UTF-8".to_owned()),
+            // $CFG->locale, the site-wide locale setting ('' on a fresh site), not the
+            // language pack's `locale` string.
+            locale: Some(config_or(context, "locale", "").await?),
             tool_mobile_minimumversion: Some(
                 plugin_config_or(context, "tool_mobile", "minimumversion", "").await?,
             ),
@@ -306,6 +307,7 @@ mod tests {
         assert_eq!(position("supportname"), None);
         assert_eq!(field(&config, "supportpage"), Value::from(""));
         assert_eq!(field(&config, "supportavailability"), Value::Int(1));
+        assert_eq!(field(&config, "locale"), Value::from(""));
         assert!(position("agedigitalconsentverification") < position("supportpage"));
         assert!(position("supportavailability") < position("autolang"));
         site.store().set_config("mobilecssurl", "https://example.com/app.css").await.unwrap();
