@@ -41,7 +41,7 @@ pub struct CohortDetails {
     pub visible: bool,
     /// cohort theme
     #[describe(param = Theme)]
-    pub theme: Option<String>,
+    pub theme: Option<NullableText>,
     /// Custom fields
     pub customfields: Option<Vec<CustomFieldData>>,
 }
@@ -82,7 +82,8 @@ impl ExternalFunction for GetCohorts {
             if !may {
                 return Err(nopermissions("moodle/cohort:view"));
             }
-            // A theme is shown only while cohort themes are allowed.
+            // A theme is shown only while cohort themes are allowed; Moodle then sets it to
+            // null, and the key stays (`"theme": null`), as for a NULL column.
             let theme = cohort.theme.filter(|theme| theme.is_empty() || themes_allowed);
             details.push(CohortDetails {
                 id: cohort.id,
@@ -92,7 +93,7 @@ impl ExternalFunction for GetCohorts {
                 description: cohort.description.unwrap_or_default(),
                 descriptionformat: cohort.descriptionformat,
                 visible: cohort.visible != 0,
-                theme,
+                theme: Some(NullableText(theme)),
                 customfields: Some(Vec::new()),
             });
         }
