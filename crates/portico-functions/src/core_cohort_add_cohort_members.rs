@@ -143,8 +143,9 @@ impl ExternalFunction for AddCohortMembers {
                 continue;
             }
             // Moodle turns any failure while finding the cohort's context into this error; its
-            // language pack has no such string, so the message is `module/code`.
-            let failed = || Exception::moodle("Error", "cohort", "core_cohort/Error");
+            // language pack has no such string, so the message is `module/code`, with the module
+            // as given (`cohort`, not `core_cohort`).
+            let failed = || Exception::moodle("Error", "cohort", "cohort/Error");
             let Some(target) = store.context_by_id(cohort.contextid).await? else {
                 return Err(failed().into());
             };
@@ -289,10 +290,7 @@ mod tests {
             id = ann.id
         );
         let error = site.call(Some(&restricted), NAME, &args).await.unwrap_err();
-        assert_eq!(
-            (error.errorcode.as_ref(), error.message.as_str()),
-            ("Error", "core_cohort/Error")
-        );
+        assert_eq!((error.errorcode.as_ref(), error.message.as_str()), ("Error", "cohort/Error"));
         assert!(site.store().cohort_members(cohorts[1].id).await.unwrap().is_empty());
     });
 }

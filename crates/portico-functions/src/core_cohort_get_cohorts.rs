@@ -34,14 +34,14 @@ pub struct CohortDetails {
     /// cohort idnumber
     pub idnumber: NullableText,
     /// cohort description
-    pub description: NullableText,
+    pub description: String,
     /// description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN)
     pub descriptionformat: i64,
     /// cohort visible
     pub visible: bool,
     /// cohort theme
     #[describe(param = Theme)]
-    pub theme: Option<String>,
+    pub theme: Option<NullableText>,
     /// Custom fields
     pub customfields: Option<Vec<CustomFieldData>>,
 }
@@ -82,16 +82,18 @@ impl ExternalFunction for GetCohorts {
             if !may {
                 return Err(nopermissions("moodle/cohort:view"));
             }
-            // A theme is shown only while cohort themes are allowed.
+            // A theme is shown only while cohort themes are allowed; Moodle then sets it to
+            // null, and the key stays (`"theme": null`), as for a NULL column.
             let theme = cohort.theme.filter(|theme| theme.is_empty() || themes_allowed);
             details.push(CohortDetails {
                 id: cohort.id,
                 name: cohort.name,
                 idnumber: NullableText(cohort.idnumber),
-                description: NullableText(cohort.description),
+                // Moodle formats the description: a NULL column comes back as ''.
+                description: cohort.description.unwrap_or_default(),
                 descriptionformat: cohort.descriptionformat,
                 visible: cohort.visible != 0,
-                theme,
+                theme: Some(NullableText(theme)),
                 customfields: Some(Vec::new()),
             });
         }

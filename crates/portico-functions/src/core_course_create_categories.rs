@@ -205,7 +205,7 @@ mod tests {
                 (
                     "categories[1][name]=X&categories[1][descriptionformat]=3",
                     "formatnotsupported",
-                    "[[formatnotsupported]]",
+                    "webservice/formatnotsupported",
                 ),
             ];
             for (rest, errorcode, message) in cases {

@@ -1,7 +1,8 @@
 //! `core_group_get_course_groups` (spec 04 §8.2): every group of one course, by name, for a
 //! caller who may manage the course's groups.
 //!
-//! Names and descriptions are returned as stored (spec 04 §1.8: no filters are run).
+//! Names and descriptions are returned as stored (spec 04 §1.8: no filters are run), except
+//! that a `NULL` description is `''`, as Moodle's text formatting makes it.
 
 use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
@@ -31,7 +32,7 @@ pub struct CourseGroup {
     #[describe(param = Text)]
     pub name: String,
     /// group description text
-    pub description: NullableText,
+    pub description: String,
     /// description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN)
     pub descriptionformat: i64,
     /// group enrol secret phrase
@@ -70,7 +71,8 @@ impl ExternalFunction for GetCourseGroups {
                 id: group.id,
                 courseid: group.courseid,
                 name: group.name,
-                description: NullableText(group.description),
+                // Moodle formats the description: a NULL column comes back as ''.
+                description: group.description.unwrap_or_default(),
                 descriptionformat: group.descriptionformat,
                 enrolmentkey: NullableText(group.enrolmentkey),
                 idnumber: group.idnumber,
@@ -108,7 +110,12 @@ mod tests {
         keyed.enrolmentkey = Some("secret".into());
         keyed.idnumber = "B1".into();
         site.store()
-            .create_groups(&[new(course.id, "Red"), keyed, new(other.id, "Green")])
+            .create_groups(&[
+                new(course.id, "Red"),
+                keyed,
+                new(other.id, "Green"),
+                NewGroup { description: None, ..new(course.id, "Yellow") },
+            ])
             .await
             .unwrap();
         let teacher = site.user("teacher").await;
@@ -118,7 +125,7 @@ mod tests {
             site.call(Some(&caller), NAME, &format!("courseid={}", course.id)).await.unwrap();
         let Value::Array(list) = &found else { panic!("a list") };
         let groups: Vec<&Value> = list.values().collect();
-        assert_eq!(groups.len(), 2);
+        assert_eq!(groups.len(), 3);
         assert_eq!(field(groups[0], "name"), Value::from("Blue"));
         assert_eq!(field(groups[0], "enrolmentkey"), Value::from("secret"));
         assert_eq!(field(groups[0], "idnumber"), Value::from("B1"));
@@ -127,6 +134,8 @@ mod tests {
         assert_eq!(field(groups[1], "name"), Value::from("Red"));
         // No enrolment key was set: Moodle stores and returns NULL.
         assert_eq!(field(groups[1], "enrolmentkey"), Value::Null);
+        // A NULL description goes through Moodle's text formatting and comes back as ''.
+        assert_eq!(field(groups[2], "description"), Value::from(""));
     });
 
     backend_test!(

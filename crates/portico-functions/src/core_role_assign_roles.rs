@@ -200,4 +200,28 @@ mod tests {
             "Sorry, but you do not currently have permissions to do that (Assign roles to users)."
         );
     });
+
+    backend_test!(assign_roles_refuses_an_empty_user_id, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let category = site.category("Science", 0).await;
+        let course = site.course("BIO1", category.id).await;
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        let args = format!(
+            "assignments[0][roleid]=5&assignments[0][userid]=0\
+             &assignments[0][contextlevel]=course&assignments[0][instanceid]={}",
+            course.id
+        );
+        let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
+        assert_eq!(
+            (error.errorcode.as_ref(), error.message.as_str()),
+            (
+                "codingerror",
+                "Coding error detected, it must be fixed by a programmer: Invalid call to \
+                 role_assign(), userid can not be empty"
+            )
+        );
+        let context =
+            site.store().context_by_instance(CONTEXT_COURSE, course.id).await.unwrap().unwrap();
+        assert!(site.store().role_assignments_in_context(context.id).await.unwrap().is_empty());
+    });
 }

@@ -6,7 +6,7 @@
 
 use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
-use portico_schema::Valid;
+use portico_schema::{Exception, Valid};
 use portico_store::RoleUnassignment;
 
 use crate::roles::checked_role_context;
@@ -59,6 +59,14 @@ impl ExternalFunction for UnassignRoles {
                 u.instanceid,
             )
             .await?;
+            // Moodle's role_unassign refuses an empty user id (role and context are set here).
+            if u.userid == 0 {
+                return Err(Exception::coding(
+                    "Invalid call to role_unassign(), please use role_unassign_all() when \
+                     removing multiple role assignments",
+                )
+                .into());
+            }
             batch.push(RoleUnassignment {
                 roleid: u.roleid,
                 userid: u.userid,
@@ -143,5 +151,33 @@ mod tests {
         let debuginfo = format!("Can not unassign roleid=3 in contextid={}", context.id);
         assert_eq!(error.debuginfo.unwrap().as_slice(), debuginfo.as_bytes());
         assert_eq!(site.store().role_assignments_in_context(context.id).await.unwrap().len(), 2);
+    });
+
+    backend_test!(unassign_roles_refuses_an_empty_user_id, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let category = site.category("Science", 0).await;
+        let course = site.course("BIO1", category.id).await;
+        let ann = site.user("ann").await;
+        site.enrol(ann.id, course.id, role_id::STUDENT).await;
+        let context =
+            site.store().context_by_instance(CONTEXT_COURSE, course.id).await.unwrap().unwrap();
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        let args = format!(
+            "unassignments[0][roleid]=5&unassignments[0][userid]={}&unassignments[0][contextid]={c}\
+             &unassignments[1][roleid]=5&unassignments[1][userid]=0&unassignments[1][contextid]={c}",
+            ann.id,
+            c = context.id
+        );
+        let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
+        assert_eq!(
+            (error.errorcode.as_ref(), error.message.as_str()),
+            (
+                "codingerror",
+                "Coding error detected, it must be fixed by a programmer: Invalid call to \
+                 role_unassign(), please use role_unassign_all() when removing multiple role \
+                 assignments"
+            )
+        );
+        assert_eq!(site.store().role_assignments_in_context(context.id).await.unwrap().len(), 1);
     });
 }

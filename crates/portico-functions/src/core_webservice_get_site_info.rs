@@ -240,7 +240,8 @@ impl ExternalFunction for GetSiteInfo {
             uploadfiles,
             release,
             version: token_version,
-            mobilecssurl: Some(plugin_config_or(context, "tool_mobile", "mobilecssurl", "").await?),
+            // A core setting ($CFG->mobilecssurl), though the mobile app settings page shows it.
+            mobilecssurl: Some(config_or(context, "mobilecssurl", "").await?),
             advancedfeatures: Some(advancedfeatures),
             usercanmanageownfiles: Some(usercanmanageownfiles),
             userquota: Some(userquota),
@@ -331,5 +332,14 @@ mod tests {
         assert!(info.get_str("version").is_none());
         assert!(info.get_str("release").is_none());
         assert!(info.get_str("downloadfiles").is_none());
+    });
+
+    backend_test!(site_info_reads_the_core_mobilecssurl_setting, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        // $CFG->mobilecssurl: a core setting, not a tool_mobile one.
+        site.store().set_config("mobilecssurl", "https://example.com/app.css").await.unwrap();
+        let caller = site.mobile_caller(site.admin.id).await;
+        let info = site.call(Some(&caller), "core_webservice_get_site_info", "").await.unwrap();
+        assert_eq!(field(&info, "mobilecssurl"), Value::from("https://example.com/app.css"));
     });
 }

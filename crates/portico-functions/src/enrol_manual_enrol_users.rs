@@ -50,16 +50,6 @@ pub(crate) async fn enrol_plugin_enabled(
     Ok(enabled.split(',').any(|plugin| plugin.trim() == name))
 }
 
-/// `manualpluginnotinstalled`: Portico treats a manual plugin that is not enabled as absent.
-pub(crate) fn manual_plugin_not_installed() -> CallError {
-    Exception::moodle(
-        "manualpluginnotinstalled",
-        "enrol_manual",
-        "The \"Manual\" plugin has not yet been installed",
-    )
-    .into()
-}
-
 impl ExternalFunction for EnrolUsers {
     const NAME: &'static str = "enrol_manual_enrol_users";
     const COMPONENT: &'static str = "enrol_manual";
@@ -70,9 +60,9 @@ impl ExternalFunction for EnrolUsers {
     type Returns = ();
 
     async fn execute(context: &CallContext, args: Valid<Args>) -> Result<(), CallError> {
-        if !enrol_plugin_enabled(context, "manual").await? {
-            return Err(manual_plugin_not_installed());
-        }
+        // Moodle's `manualpluginnotinstalled` needs the plugin's code to be missing, which
+        // cannot happen here; a disabled plugin only hides its instances (`wsnoinstance`).
+        let manual_enabled = enrol_plugin_enabled(context, "manual").await?;
         let store = context.store()?;
         let mut batch = Vec::new();
         for enrolment in args.into_inner().enrolments {
@@ -95,8 +85,10 @@ impl ExternalFunction for EnrolUsers {
                 )
                 .into());
             }
+            // Moodle's enrol_get_instances($courseid, true): enabled instances of enabled plugins.
             let instances = store.enrol_instances(courseid).await?;
-            let Some(instance) = instances.iter().find(|e| e.enrol == "manual" && e.status == 0)
+            let Some(instance) =
+                instances.iter().find(|e| manual_enabled && e.enrol == "manual" && e.status == 0)
             else {
                 return Err(Exception::moodle(
                     "wsnoinstance",
@@ -225,29 +217,38 @@ mod tests {
             let site = TestSite::install(store).await;
             let category = site.category("Science", 0).await;
             let ann = site.user("ann").await;
+            let course = site.course("BIO1", category.id).await;
             site.store().set_config("enrol_plugins_enabled", "self").await.unwrap();
-            let course = site.course("NOMANUAL", category.id).await;
+            let bare = site.course("NOMANUAL", category.id).await;
             let caller = site.custom_caller(site.admin.id, &[NAME]).await;
-            let args = format!(
-                "enrolments[0][roleid]=5&enrolments[0][userid]={}&enrolments[0][courseid]={}",
-                ann.id, course.id
-            );
-            let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
-            assert_eq!(
-                (error.errorcode.as_ref(), error.message.as_str()),
-                ("manualpluginnotinstalled", "The \"Manual\" plugin has not yet been installed")
-            );
-            site.store().set_config("enrol_plugins_enabled", "manual,self").await.unwrap();
-            let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
-            assert_eq!(error.errorcode, "wsnoinstance");
-            assert_eq!(
-                error.message,
+            let args = |courseid: i64| {
+                format!(
+                    "enrolments[0][roleid]=5&enrolments[0][userid]={}&enrolments[0][courseid]={courseid}",
+                    ann.id
+                )
+            };
+            let wsnoinstance = |courseid: i64| {
                 format!(
                     "Manual enrolment plugin instance doesn't exist or is disabled for the course \
-                 (id = {})",
-                    course.id
+                     (id = {courseid})"
                 )
+            };
+            // A disabled manual plugin hides the course's manual instance, as Moodle's
+            // enrol_get_instances does: `wsnoinstance`, never `manualpluginnotinstalled`.
+            let error = site.call(Some(&caller), NAME, &args(course.id)).await.unwrap_err();
+            assert_eq!(
+                (error.errorcode.as_ref(), error.message),
+                ("wsnoinstance", wsnoinstance(course.id))
             );
+            assert!(!site.store().is_enrolled(course.id, ann.id, false, 0).await.unwrap());
+            site.store().set_config("enrol_plugins_enabled", "manual,self").await.unwrap();
+            let error = site.call(Some(&caller), NAME, &args(bare.id)).await.unwrap_err();
+            assert_eq!(
+                (error.errorcode.as_ref(), error.message),
+                ("wsnoinstance", wsnoinstance(bare.id))
+            );
+            assert!(site.call(Some(&caller), NAME, &args(course.id)).await.is_ok());
+            assert!(site.store().is_enrolled(course.id, ann.id, true, crate::now()).await.unwrap());
         }
     );
 

@@ -12,7 +12,6 @@ use portico_schema::{Exception, Valid};
 use portico_store::model::CONTEXT_COURSE;
 use portico_store::{StoreError, Unenrolment};
 
-use crate::enrol_manual_enrol_users::{enrol_plugin_enabled, manual_plugin_not_installed};
 use crate::support::{require_capability, validate_context};
 
 /// Manual unenrol users
@@ -46,9 +45,8 @@ impl ExternalFunction for UnenrolUsers {
     type Returns = ();
 
     async fn execute(context: &CallContext, args: Valid<Args>) -> Result<(), CallError> {
-        if !enrol_plugin_enabled(context, "manual").await? {
-            return Err(manual_plugin_not_installed());
-        }
+        // Moodle finds the manual plugin's code whether or not the plugin is enabled, and
+        // unenrols through any manual instance.
         let store = context.store()?;
         let mut batch = Vec::new();
         for Unenrol { userid, courseid, .. } in args.into_inner().enrolments {
@@ -125,6 +123,22 @@ mod tests {
         site.call(Some(&caller), NAME, &args).await.unwrap();
         assert!(!site.store().is_enrolled(course.id, ann.id, false, 0).await.unwrap());
         assert!(site.store().role_assignments_in_context(context.id).await.unwrap().is_empty());
+    });
+
+    backend_test!(unenrol_users_works_with_the_manual_plugin_disabled, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let category = site.category("Science", 0).await;
+        let course = site.course("BIO1", category.id).await;
+        let ann = site.user("ann").await;
+        site.enrol(ann.id, course.id, role_id::STUDENT).await;
+        // Moodle unenrols through the course's manual instance whether or not the plugin is
+        // enabled: there is no `manualpluginnotinstalled` for an installed plugin.
+        site.store().set_config("enrol_plugins_enabled", "self").await.unwrap();
+        let caller = site.custom_caller(site.admin.id, &[NAME]).await;
+        let args =
+            format!("enrolments[0][userid]={}&enrolments[0][courseid]={}", ann.id, course.id);
+        site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert!(!site.store().is_enrolled(course.id, ann.id, false, 0).await.unwrap());
     });
 
     backend_test!(unenrol_users_checks_each_row_and_writes_nothing, |store: Store| async move {

@@ -10,11 +10,11 @@
 use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
 use portico_schema::{Exception, Valid};
-use portico_store::model::{CONTEXT_COURSE, Enrol};
+use portico_store::model::{CONTEXT_COURSE, CONTEXT_COURSECAT, Context, Course, Enrol, SITEID};
 use portico_store::{NewEnrolment, StoreError};
 
 use crate::enrol_manual_enrol_users::enrol_plugin_enabled;
-use crate::support::{Warning, plugin_config_or};
+use crate::support::{Warning, plugin_config_or, validate_context};
 use crate::user_details::php_empty;
 
 /// Self enrol the current user in the given course.
@@ -65,15 +65,9 @@ impl ExternalFunction for EnrolUser {
             .context_by_instance(CONTEXT_COURSE, course.id)
             .await?
             .ok_or(StoreError::NotFound { entity: "context", id: course.id })?;
-        if course.visible == 0
-            && !context.has_capability("moodle/course:viewhiddencourses", course_context.id).await?
-        {
-            return Err(Exception::moodle(
-                "coursehidden",
-                "error",
-                "This course is currently unavailable to students",
-            )
-            .into());
+        validate_context(context, &store.system_context().await?).await?;
+        if !can_view_course_info(context, &course, &course_context).await? {
+            return Err(course_hidden());
         }
         let cannot_enrol =
             || -> CallError { Exception::moodle("canntenrol", "enrol_self", CANNTENROL).into() };
@@ -136,6 +130,15 @@ impl ExternalFunction for EnrolUser {
                     continue;
                 }
             }
+            // Moodle's enrol_self joins the first group (by id) whose key is the password
+            // given whenever the instance has a key and group keys are on, also when that
+            // password is the instance's own key.
+            if groupid.is_none()
+                && !php_empty(key)
+                && instance.customint1.is_some_and(|groupkeys| groupkeys != 0)
+            {
+                groupid = group_with_key(context, course.id, &password).await?;
+            }
             let now = crate::now();
             let period = instance.enrolperiod.unwrap_or(0);
             let enrolment = NewEnrolment {
@@ -152,6 +155,42 @@ impl ExternalFunction for EnrolUser {
         }
         Ok(EnrolResult { status: false, warnings })
     }
+}
+
+/// Moodle's `coursehidden` error (module `error`).
+pub(crate) fn course_hidden() -> CallError {
+    Exception::moodle("coursehidden", "error", "This course is currently unavailable to students")
+        .into()
+}
+
+/// Moodle's `core_course_category::can_view_course_info`: the site course always; any other
+/// course when it is visible (or the caller may see hidden courses) and the caller may list
+/// the courses of its category.
+pub(crate) async fn can_view_course_info(
+    context: &CallContext,
+    course: &Course,
+    course_context: &Context,
+) -> Result<bool, CallError> {
+    if course.id == SITEID {
+        return Ok(true);
+    }
+    if course.visible == 0
+        && !context.has_capability("moodle/course:viewhiddencourses", course_context.id).await?
+    {
+        return Ok(false);
+    }
+    let category =
+        match context.store()?.context_by_instance(CONTEXT_COURSECAT, course.category).await? {
+            Some(category) => category.id,
+            // A course whose category is gone: its parent context, as Moodle falls back to.
+            None => course_context
+                .path
+                .as_deref()
+                .and_then(|path| path.rsplit('/').nth(1))
+                .and_then(|id| id.parse().ok())
+                .unwrap_or(course_context.id),
+        };
+    context.has_capability("moodle/category:viewcourselist", category).await
 }
 
 /// Moodle's `enrol_self_plugin::can_self_enrol`: `None` when the caller may enrol through
@@ -475,5 +514,71 @@ mod tests {
             .unwrap();
         let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
         assert_eq!(field(&first_warning(&answer), "message"), super::CANNTENROL.into());
+    });
+
+    backend_test!(self_enrol_needs_the_course_list_of_the_category, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let category = site.category("Science", 0).await;
+        let course = site.course("BIO1", category.id).await;
+        let category_context = site
+            .store()
+            .context_by_instance(portico_store::model::CONTEXT_COURSECAT, category.id)
+            .await
+            .unwrap()
+            .unwrap();
+        // Moodle's can_view_course_info also asks for moodle/category:viewcourselist.
+        site.store()
+            .set_role_capability(
+                role_id::USER,
+                category_context.id,
+                "moodle/category:viewcourselist",
+                portico_store::model::CAP_PROHIBIT,
+                site.admin.id,
+            )
+            .await
+            .unwrap();
+        let ann = site.user("ann").await;
+        let caller = site.mobile_caller(ann.id).await;
+        let error =
+            site.call(Some(&caller), NAME, &format!("courseid={}", course.id)).await.unwrap_err();
+        assert_eq!(
+            (error.errorcode.as_ref(), error.message.as_str()),
+            ("coursehidden", "This course is currently unavailable to students")
+        );
+    });
+
+    backend_test!(self_enrol_joins_a_group_sharing_the_instance_key, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let category = site.category("Science", 0).await;
+        let course = site.course("BIO1", category.id).await;
+        let instance = site
+            .store()
+            .enrol_instances(course.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.enrol == "self")
+            .unwrap();
+        let open = Enrol {
+            status: 0,
+            password: Some("Secret".to_owned()),
+            customint1: Some(1),
+            customint6: Some(1),
+            ..instance
+        };
+        site.store().update_enrol_instance(&open).await.unwrap();
+        let group = NewGroup {
+            courseid: course.id,
+            name: "Blue".to_owned(),
+            enrolmentkey: Some("Secret".to_owned()),
+            ..NewGroup::default()
+        };
+        let groupid = site.store().create_groups(&[group]).await.unwrap().remove(0).id;
+        let ann = site.user("ann").await;
+        let caller = site.mobile_caller(ann.id).await;
+        let args = format!("courseid={}&password=Secret", course.id);
+        let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert_eq!(field(&answer, "status"), true.into());
+        assert!(site.store().group_member(groupid, ann.id).await.unwrap().is_some());
     });
 }

@@ -2,8 +2,9 @@
 //! instance, its display name, whether it takes enrolments now (`true`, or the reason) and
 //! whether it wants an enrolment key.
 //!
-//! Like Moodle, it describes any instance id through the self plugin and validates only the
-//! course's category context, since the caller is not enrolled yet. It never writes.
+//! Like Moodle, it describes any instance id through the self plugin, validates the system
+//! context (the caller is not enrolled yet) and refuses a course whose information the caller
+//! may neither see nor enter (`coursehidden`). It never writes.
 
 use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
@@ -12,10 +13,9 @@ use portico_schema::{Desc, Exception, ParamType, Valid, Value};
 use portico_store::StoreError;
 use portico_store::model::CONTEXT_COURSE;
 
-use crate::enrol_manual_enrol_users::enrol_plugin_enabled;
-use crate::enrol_self_enrol_user::self_enrol_unavailable;
+use crate::enrol_self_enrol_user::{can_view_course_info, course_hidden, self_enrol_unavailable};
 use crate::roles::role_name;
-use crate::support::validate_context;
+use crate::support::{require_course_login, validate_context};
 use crate::user_details::php_empty;
 
 /// self enrolment instance information.
@@ -91,28 +91,28 @@ impl ExternalFunction for GetInstanceInfo {
 
     async fn execute(context: &CallContext, args: Valid<Args>) -> Result<InstanceInfo, CallError> {
         let instanceid = args.into_inner().instanceid;
-        // Portico treats a self plugin that is not enabled as absent.
-        if !enrol_plugin_enabled(context, "self").await? {
-            return Err(
-                Exception::moodle("invaliddata", "error", "Data submitted is invalid").into()
-            );
-        }
+        // Moodle's enrol_get_plugin('self') finds the installed plugin whether or not it is
+        // enabled, so a disabled self plugin is no error here.
         let store = context.store()?;
+        validate_context(context, &store.system_context().await?).await?;
         let instance = store
             .enrol_instance(instanceid)
             .await?
             .ok_or(StoreError::NotFound { entity: "enrol", id: instanceid })?;
-        let course_context = store
-            .context_by_instance(CONTEXT_COURSE, instance.courseid)
+        let course = store
+            .course_by_id(instance.courseid)
             .await?
             .ok_or(StoreError::NotFound { entity: "course", id: instance.courseid })?;
-        let parent = store.context_chain(&course_context).await?;
-        let category_context = match parent.len().checked_sub(2).and_then(|i| parent.get(i)) {
-            Some(category) => category.clone(),
-            None => store.system_context().await?,
-        };
-        validate_context(context, &category_context).await?;
-        let name = match instance.name.as_deref().filter(|name| !name.is_empty()) {
+        let course_context = store
+            .context_by_instance(CONTEXT_COURSE, course.id)
+            .await?
+            .ok_or(StoreError::NotFound { entity: "context", id: course.id })?;
+        if !can_view_course_info(context, &course, &course_context).await?
+            && require_course_login(context, &course_context).await.is_err()
+        {
+            return Err(course_hidden());
+        }
+        let name = match instance.name.as_deref().filter(|name| !php_empty(name)) {
             Some(name) => name.to_owned(),
             None => {
                 let role = match instance.roleid.filter(|id| *id != 0) {
@@ -132,7 +132,8 @@ impl ExternalFunction for GetInstanceInfo {
             None => Availability::Available,
             Some(reason) => Availability::Unavailable(reason),
         };
-        let keyed = !php_empty(instance.password.as_deref().unwrap_or_default());
+        // Moodle asks for a key whenever the column is set (`isset`), even to ''.
+        let keyed = instance.password.is_some();
         Ok(InstanceInfo {
             id: instance.id,
             courseid: instance.courseid,
@@ -190,5 +191,72 @@ mod tests {
         assert_eq!(field(&answer, "enrolpassword"), "Enrolment key".into());
         let error = site.call(Some(&caller), NAME, "instanceid=999999").await.unwrap_err();
         assert_eq!(error.message, "Can't find data record in database table enrol.");
+    });
+
+    backend_test!(instance_info_follows_moodles_isset_and_empty, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let category = site.category("Science", 0).await;
+        let course = site.course("BIO1", category.id).await;
+        let instance = site
+            .store()
+            .enrol_instances(course.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.enrol == "self")
+            .unwrap();
+        // A key set to '' is still set (`isset`); a name "0" is empty in PHP.
+        let blank = Enrol { password: Some(String::new()), name: Some("0".into()), ..instance };
+        site.store().update_enrol_instance(&blank).await.unwrap();
+        // The self plugin being disabled does not matter: Moodle finds its code anyway.
+        site.store().set_config("enrol_plugins_enabled", "manual").await.unwrap();
+        let ann = site.user("ann").await;
+        let caller = site.mobile_caller(ann.id).await;
+        let args = format!("instanceid={}", blank.id);
+        let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert_eq!(field(&answer, "enrolpassword"), "Enrolment key".into());
+        assert_eq!(field(&answer, "name"), "Self enrolment (Student)".into());
+    });
+
+    backend_test!(instance_info_hides_courses_the_caller_cannot_see, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let category = site.category("Science", 0).await;
+        let course = site.course("BIO1", category.id).await;
+        let instance = site
+            .store()
+            .enrol_instances(course.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.enrol == "self")
+            .unwrap();
+        let category_context = site
+            .store()
+            .context_by_instance(portico_store::model::CONTEXT_COURSECAT, category.id)
+            .await
+            .unwrap()
+            .unwrap();
+        site.store()
+            .set_role_capability(
+                portico_store::model::role_id::USER,
+                category_context.id,
+                "moodle/category:viewcourselist",
+                portico_store::model::CAP_PROHIBIT,
+                site.admin.id,
+            )
+            .await
+            .unwrap();
+        let args = format!("instanceid={}", instance.id);
+        let ann = site.user("ann").await;
+        let caller = site.mobile_caller(ann.id).await;
+        let error = site.call(Some(&caller), NAME, &args).await.unwrap_err();
+        assert_eq!(
+            (error.errorcode.as_ref(), error.message.as_str()),
+            ("coursehidden", "This course is currently unavailable to students")
+        );
+        // Someone who can enter the course may still read it.
+        site.enrol(ann.id, course.id, portico_store::model::role_id::STUDENT).await;
+        let answer = site.call(Some(&caller), NAME, &args).await.unwrap();
+        assert_eq!(field(&answer, "id"), instance.id.into());
     });
 }

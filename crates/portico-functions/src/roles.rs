@@ -106,8 +106,14 @@ pub fn context_does_not_exist() -> CallError {
     Exception::invalid_parameter("Context does not exist").into()
 }
 
-/// Moodle's `role_assign` refuses a user that does not exist or is deleted with a coding error.
+/// Moodle's `role_assign` refuses an empty user id, then a user that does not exist or is
+/// deleted, each with a coding error.
 pub async fn require_assignable_user(context: &CallContext, userid: i64) -> Result<(), CallError> {
+    if userid == 0 {
+        return Err(
+            Exception::coding("Invalid call to role_assign(), userid can not be empty").into()
+        );
+    }
     match context.store()?.user_by_id(userid).await? {
         Some(user) if user.deleted == 0 => Ok(()),
         _ => Err(Exception::coding("User ID does not exist or is deleted!").into()),

@@ -237,12 +237,12 @@ pub fn invalid_param(name: &str) -> CallError {
 
 /// Moodle's `util::validate_format` (spec 03 §3.5, §9.3): `format` must be one of Moodle's
 /// four text formats. The string `formatnotsupported` is missing from Moodle's `webservice`
-/// language file, so Moodle shows its placeholder.
+/// language file, so `moodle_exception` shows `module/errorcode` instead.
 pub fn validate_format(format: i64) -> Result<(), CallError> {
     if [0, 1, 2, 4].contains(&format) {
         return Ok(());
     }
-    Err(Exception::moodle("formatnotsupported", "webservice", "[[formatnotsupported]]")
+    Err(Exception::moodle("formatnotsupported", "webservice", "webservice/formatnotsupported")
         .with_debuginfo(format!(
             "The format with value={format} is not supported by this Moodle site"
         ))

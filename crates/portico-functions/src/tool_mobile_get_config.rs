@@ -3,10 +3,11 @@
 
 use portico_engine::{CallContext, CallError, CallKind, ExternalFunction};
 use portico_macros::Describe;
-use portico_schema::Valid;
+use portico_schema::typed::{Describe as DescribeTrait, FromValue, IntoValue};
+use portico_schema::{Desc, Exception, ParamType, Valid, Value};
 use portico_store::model::{SITEID, SYSTEM_CONTEXT_ID};
 
-use crate::support::Warning;
+use crate::support::{Warning, config, config_or};
 
 /// Returns a list of the site configurations, filtering by section.
 pub struct GetConfig;
@@ -25,7 +26,31 @@ pub struct Setting {
     /// The name of the setting
     pub name: String,
     /// The value of the setting
-    pub value: String,
+    pub value: SettingValue,
+}
+
+/// A setting's value as PHP holds it: Moodle returns it through `PARAM_RAW`, which keeps the
+/// PHP type, so most values are strings but some are numbers (`summaryformat`, `numsections`,
+/// defaults Moodle computes) and a hidden support contact is `null`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingValue(pub Value);
+
+impl DescribeTrait for SettingValue {
+    fn describe() -> Desc {
+        Desc::value(ParamType::Raw, "")
+    }
+}
+
+impl FromValue for SettingValue {
+    fn from_value(value: Value) -> Result<SettingValue, Exception> {
+        Ok(SettingValue(value))
+    }
+}
+
+impl IntoValue for SettingValue {
+    fn into_value(self) -> Value {
+        self.0
+    }
 }
 
 /// The settings and warnings.
@@ -45,6 +70,8 @@ enum Source {
     Mobile(&'static str, &'static str),
     /// A column of the site course.
     SiteCourse,
+    /// Moodle's `user_mygrades_url()` for the caller.
+    MyGrades,
 }
 
 /// The sections of Moodle's newest `tool_mobile` API and their settings (spec 04 §3.3).
@@ -61,7 +88,7 @@ const SECTIONS: &[(&str, &[(&str, Source)])] = &[
             ("maxcategorydepth", Source::Site("maxcategorydepth", "2")),
             ("frontpagecourselimit", Source::Site("frontpagecourselimit", "200")),
             ("numsections", Source::Site("numsections", "1")),
-            ("newsitems", Source::Site("newsitems", "3")),
+            ("newsitems", Source::SiteCourse),
             ("commentsperpage", Source::Site("commentsperpage", "15")),
         ],
     ),
@@ -73,7 +100,7 @@ const SECTIONS: &[(&str, &[(&str, Source)])] = &[
             ("disableuserimages", Source::Site("disableuserimages", "0")),
         ],
     ),
-    ("gradessettings", &[("mygradesurl", Source::Site("mygradesurl", ""))]),
+    ("gradessettings", &[("mygradesurl", Source::MyGrades)]),
     (
         "mobileapp",
         &[
@@ -188,6 +215,46 @@ const SECTIONS: &[(&str, &[(&str, Source)])] = &[
     ),
 ];
 
+/// The PHP type Moodle's `api::get_config` gives `setting`: the numbers it computes or casts,
+/// else the stored string (the defaults above are the strings a fresh Moodle stores).
+fn php_typed(setting: &str, value: String) -> Value {
+    let int = |text: &str| Value::Int(text.trim().parse().unwrap_or(0));
+    match setting {
+        // format_text()'s format and the site format's last section number are integers.
+        "summaryformat" | "numsections" => int(&value),
+        // clean_param(…, PARAM_BOOL) gives 0 or 1.
+        "tool_mobile_showlogoinappheader" => {
+            let text = value.trim().to_ascii_lowercase();
+            let on = match text.as_str() {
+                "on" | "yes" | "true" => true,
+                "off" | "no" | "false" => false,
+                other => !crate::user_details::php_empty(other),
+            };
+            Value::Int(i64::from(on))
+        }
+        // empty($mintimereq) ? 6 * MINSECS : $mintimereq
+        "tool_mobile_autologinmintimebetweenreq" if crate::user_details::php_empty(&value) => {
+            Value::Int(360)
+        }
+        _ => Value::from(value),
+    }
+}
+
+/// Moodle's `user_mygrades_url()` for the caller: the chosen grade report's page, or the
+/// external URL an administrator set, else the site itself.
+async fn my_grades_url(context: &CallContext) -> Result<String, CallError> {
+    let wwwroot = context.site().wwwroot.trim_end_matches('/').to_owned();
+    // A fresh Moodle sets `grade_mygrades_report` to `overview`.
+    let report = config_or(context, "grade_mygrades_report", "overview").await?;
+    if report != "external" {
+        return Ok(format!("{wwwroot}/grade/report/{report}/index.php"));
+    }
+    Ok(config(context, "gradereport_mygradeurl")
+        .await?
+        .filter(|url| !url.is_empty())
+        .unwrap_or(wwwroot))
+}
+
 impl ExternalFunction for GetConfig {
     const NAME: &'static str = "tool_mobile_get_config";
     const COMPONENT: &'static str = "tool_mobile";
@@ -202,7 +269,18 @@ impl ExternalFunction for GetConfig {
         let section = args.into_inner().section;
         let store = context.store()?;
         let site = store.course_by_id(SITEID).await?.unwrap_or_default();
-        let mut settings = Vec::new();
+        let mut settings: Vec<Setting> = Vec::new();
+        // Moodle collects the settings as properties of one object: a name met again (as
+        // `customusermenuitems` of both theme sections) keeps its first place.
+        let mut put = |name: &str, value: Value| match settings
+            .iter_mut()
+            .find(|setting| setting.name == name)
+        {
+            Some(setting) => setting.value = SettingValue(value),
+            None => settings.push(Setting { name: name.to_owned(), value: SettingValue(value) }),
+        };
+        let support_disabled =
+            store.get_config("supportavailability").await?.is_some_and(|value| value.trim() == "0");
         for (name, entries) in SECTIONS {
             if !section.is_empty() && section != *name {
                 continue;
@@ -220,17 +298,24 @@ impl ExternalFunction for GetConfig {
                         "fullname" => site.fullname.clone(),
                         "shortname" => site.shortname.clone(),
                         "summary" => site.summary.clone().unwrap_or_default(),
+                        "newsitems" => site.newsitems.to_string(),
                         _ => site.summaryformat.to_string(),
                     },
+                    Source::MyGrades => my_grades_url(context).await?,
                 };
-                settings.push(Setting { name: (*setting).to_owned(), value });
+                // With support disabled (CONTACT_SUPPORT_DISABLED) Moodle nulls the contact.
+                let hidden = *name == "supportcontact"
+                    && support_disabled
+                    && *setting != "supportavailability";
+                let value = if hidden { Value::Null } else { php_typed(setting, value) };
+                put(setting, value);
             }
             // Only holders of moodle/site:config learn the front page role (spec 04 §3.3).
             if *name == "frontpagesettings"
                 && context.has_capability("moodle/site:config", SYSTEM_CONTEXT_ID).await?
             {
                 let value = store.get_config("defaultfrontpageroleid").await?.unwrap_or_default();
-                settings.push(Setting { name: "defaultfrontpageroleid".to_owned(), value });
+                put("defaultfrontpageroleid", Value::from(value));
             }
         }
         Ok(Config { settings, warnings: Vec::new() })
@@ -263,6 +348,41 @@ mod tests {
         assert_eq!(setting(&config, "enablemycourses"), Some(Value::from("1")));
         assert_eq!(setting(&config, "core_admin_coursecolor1"), Some(Value::from("#81ecec")));
         assert_eq!(setting(&config, "defaultfrontpageroleid"), None);
+        // Moodle's user_mygrades_url() with the default overview report; the site course's
+        // newsitems column.
+        assert_eq!(
+            setting(&config, "mygradesurl"),
+            Some(Value::from("https://portico.example/grade/report/overview/index.php"))
+        );
+        let newsitems = site.store().course_by_id(1).await.unwrap().unwrap().newsitems;
+        assert_eq!(setting(&config, "newsitems"), Some(Value::from(newsitems.to_string())));
+        // PARAM_RAW keeps PHP's types: numbers where Moodle computes or casts them.
+        let summaryformat = site.store().course_by_id(1).await.unwrap().unwrap().summaryformat;
+        assert_eq!(setting(&config, "summaryformat"), Some(Value::Int(summaryformat)));
+        assert_eq!(setting(&config, "numsections"), Some(Value::Int(1)));
+        assert_eq!(setting(&config, "tool_mobile_showlogoinappheader"), Some(Value::Int(0)));
+        assert_eq!(
+            setting(&config, "tool_mobile_autologinmintimebetweenreq"),
+            Some(Value::from("360"))
+        );
+        site.store().set_config("grade_mygrades_report", "external").await.unwrap();
+        site.store().set_config("gradereport_mygradeurl", "https://grades.example").await.unwrap();
+        let config = site
+            .call(Some(&caller), "tool_mobile_get_config", "section=gradessettings")
+            .await
+            .unwrap();
+        assert_eq!(setting(&config, "mygradesurl"), Some(Value::from("https://grades.example")));
+        // An empty minimum time between auto-login requests falls back to 6 minutes, a number.
+        site.store()
+            .set_plugin_config("tool_mobile", "autologinmintimebetweenreq", "")
+            .await
+            .unwrap();
+        let config =
+            site.call(Some(&caller), "tool_mobile_get_config", "section=mobileapp").await.unwrap();
+        assert_eq!(
+            setting(&config, "tool_mobile_autologinmintimebetweenreq"),
+            Some(Value::Int(360))
+        );
     });
 
     backend_test!(config_filters_by_section, |store: Store| async move {
@@ -282,5 +402,33 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(error.errorcode, "invalidparameter");
+    });
+
+    backend_test!(config_names_each_setting_once, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let caller = site.mobile_caller(site.admin.id).await;
+        let config = site.call(Some(&caller), "tool_mobile_get_config", "").await.unwrap();
+        let Value::Array(settings) = field(&config, "settings") else { panic!("a list") };
+        let named = |name: &str| {
+            settings.iter().filter(|(_, entry)| field(entry, "name") == Value::from(name)).count()
+        };
+        // Both theme sections carry customusermenuitems; Moodle's object holds it once.
+        assert_eq!(named("customusermenuitems"), 1);
+        // Support disabled: the contact is null.
+        site.store().set_config("supportavailability", "0").await.unwrap();
+        site.store().set_config("supportname", "Help desk").await.unwrap();
+        let config = site
+            .call(Some(&caller), "tool_mobile_get_config", "section=supportcontact")
+            .await
+            .unwrap();
+        assert_eq!(setting(&config, "supportavailability"), Some(Value::from("0")));
+        assert_eq!(setting(&config, "supportname"), Some(Value::Null));
+        assert_eq!(setting(&config, "supportpage"), Some(Value::Null));
+        site.store().set_config("supportavailability", "1").await.unwrap();
+        let config = site
+            .call(Some(&caller), "tool_mobile_get_config", "section=supportcontact")
+            .await
+            .unwrap();
+        assert_eq!(setting(&config, "supportname"), Some(Value::from("Help desk")));
     });
 }

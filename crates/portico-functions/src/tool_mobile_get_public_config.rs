@@ -37,9 +37,8 @@ pub struct PublicConfig {
     /// Site https URL (if httpslogin is enabled).
     pub httpswwwroot: String,
     /// Site name.
-    #[describe(param = Text)]
     pub sitename: String,
-    /// Whether to display the login as guest button.
+    /// Whether guest login is enabled.
     pub guestlogin: i64,
     /// Values: 0 for No, 1 for Yes, 2 for optional.
     pub rememberusername: i64,
@@ -81,11 +80,22 @@ pub struct PublicConfig {
     pub tool_mobile_disabledfeatures: Option<String>,
     /// Identity providers
     pub identityproviders: Option<Vec<IdentityProvider>>,
-    /// Default country.
+    /// Default site country
     #[describe(param = NoTags)]
     pub country: Option<String>,
     /// Whether age digital consent verification is enabled.
     pub agedigitalconsentverification: Option<bool>,
+    /// Site support contact name (only if age verification is enabled).
+    #[describe(param = NoTags)]
+    pub supportname: Option<String>,
+    /// Site support contact email (only if age verification is enabled).
+    #[describe(param = Email)]
+    pub supportemail: Option<String>,
+    /// Site support page link.
+    #[describe(param = Url)]
+    pub supportpage: Option<String>,
+    /// Determines who has access to contact site support.
+    pub supportavailability: Option<i64>,
     /// Whether to detect default language from browser setting.
     pub autolang: Option<i64>,
     /// Default language for the site.
@@ -98,26 +108,29 @@ pub struct PublicConfig {
     /// Sitewide locale.
     pub locale: Option<String>,
     /// Minimum required version to access.
+    #[describe(param = NoTags)]
     pub tool_mobile_minimumversion: Option<String>,
     /// iOS app's unique identifier.
+    #[describe(param = AlphaNum)]
     pub tool_mobile_iosappid: Option<String>,
     /// Android app's unique identifier.
+    #[describe(param = NoTags)]
     pub tool_mobile_androidappid: Option<String>,
     /// App download page.
     #[describe(param = Url)]
     pub tool_mobile_setuplink: Option<String>,
     /// QR login configuration.
     pub tool_mobile_qrcodetype: Option<i64>,
-    /// Whether to display the login form.
-    pub showloginform: Option<i64>,
-    /// Whether MFA is enabled.
+    /// list of warnings (Moodle declares it here, before the keys added later)
+    pub warnings: Vec<Warning>,
+    /// Display default login form.
+    pub showloginform: i64,
+    /// Whether MFA is enabled for the site.
     pub tool_mfa_enabled: Option<bool>,
     /// Whether login reCAPTCHA is enabled.
     pub enableloginrecaptcha: Option<bool>,
     /// Whether forgot password reCAPTCHA is enabled.
     pub enableforgotpasswordrecaptcha: Option<bool>,
-    /// list of warnings
-    pub warnings: Vec<Warning>,
 }
 
 async fn int_config(context: &CallContext, name: &str, default: &str) -> Result<i64, CallError> {
@@ -143,6 +156,23 @@ impl ExternalFunction for GetPublicConfig {
             store.course_by_id(SITEID).await?.map(|course| course.fullname).unwrap_or_default();
         let auths = config_or(context, "auth", "email").await?;
         let authnoneenabled = auths.split(',').any(|auth| auth.trim() == "none");
+        // CONTACT_SUPPORT_ANYONE (2): the support contact is public; the default is
+        // CONTACT_SUPPORT_AUTHENTICATED (1).
+        let supportavailability = int_config(context, "supportavailability", "1").await?;
+        let support_public = supportavailability == 2;
+        let (supportname, supportemail) = if support_public {
+            (
+                Some(config_or(context, "supportname", "").await?),
+                Some(config_or(context, "supportemail", "").await?),
+            )
+        } else {
+            (None, None)
+        };
+        let supportpage = if support_public {
+            config_or(context, "supportpage", "").await?
+        } else {
+            String::new()
+        };
         Ok(PublicConfig {
             httpswwwroot: wwwroot.clone(),
             launchurl: Some(format!("{wwwroot}/admin/tool/mobile/launch.php")),
@@ -166,19 +196,26 @@ impl ExternalFunction for GetPublicConfig {
                 .trim()
                 .parse()
                 .unwrap_or(1),
-            mobilecssurl: Some(plugin_config_or(context, "tool_mobile", "mobilecssurl", "").await?),
+            // A core setting ($CFG->mobilecssurl), though the mobile app settings page shows it.
+            mobilecssurl: Some(config_or(context, "mobilecssurl", "").await?),
             tool_mobile_disabledfeatures: Some(
                 plugin_config_or(context, "tool_mobile", "disabledfeatures", "").await?,
             ),
-            identityproviders: Some(Vec::new()),
+            // Moodle sends the key only when some identity provider is enabled.
+            identityproviders: None,
             country: Some(config_or(context, "country", "").await?),
             agedigitalconsentverification: Some(false),
+            supportname,
+            supportemail,
+            supportpage: Some(supportpage),
+            supportavailability: Some(supportavailability),
             autolang: Some(int_config(context, "autolang", "1").await?),
             lang: Some(config_or(context, "lang", "en").await?),
             langmenu: Some(int_config(context, "langmenu", "1").await?),
             langlist: Some(config_or(context, "langlist", "").await?),
-            // The English language pack's `locale` string.
-            locale: Some("en_AU.UTF-8".to_owned()),
+            // $CFG->locale, the site-wide locale setting ('' on a fresh site), not the
+            // language pack's `locale` string.
+            locale: Some(config_or(context, "locale", "").await?),
             tool_mobile_minimumversion: Some(
                 plugin_config_or(context, "tool_mobile", "minimumversion", "").await?,
             ),
@@ -205,11 +242,11 @@ impl ExternalFunction for GetPublicConfig {
                     .parse()
                     .unwrap_or(0),
             ),
-            showloginform: Some(int_config(context, "showloginform", "1").await?),
+            warnings: Vec::new(),
+            showloginform: int_config(context, "showloginform", "1").await?,
             tool_mfa_enabled: Some(false),
             enableloginrecaptcha: Some(false),
             enableforgotpasswordrecaptcha: Some(false),
-            warnings: Vec::new(),
         })
     }
 }
@@ -253,5 +290,35 @@ mod tests {
         let site = TestSite::install(store).await;
         let error = site.call(None, "tool_mobile_get_public_config", "x=1").await.unwrap_err();
         assert_eq!(error.errorcode, "invalidparameter");
+    });
+
+    backend_test!(public_config_keys_follow_moodles_order, |store: Store| async move {
+        let site = TestSite::install(store).await;
+        let config = site.call(None, "tool_mobile_get_public_config", "").await.unwrap();
+        let Value::Array(keys) = &config else { panic!("{config:?}") };
+        let keys: Vec<String> = keys.keys().map(|key| key.to_string()).collect();
+        let position = |key: &str| keys.iter().position(|k| k == key);
+        // Moodle declares `warnings` before the keys added in later releases.
+        assert!(position("tool_mobile_qrcodetype") < position("warnings"));
+        assert!(position("warnings") < position("showloginform"));
+        assert_eq!(keys.last().map(String::as_str), Some("enableforgotpasswordrecaptcha"));
+        // No identity provider: no key. Support contact not public: page '' and no name.
+        assert_eq!(position("identityproviders"), None);
+        assert_eq!(position("supportname"), None);
+        assert_eq!(field(&config, "supportpage"), Value::from(""));
+        assert_eq!(field(&config, "supportavailability"), Value::Int(1));
+        assert_eq!(field(&config, "locale"), Value::from(""));
+        assert!(position("agedigitalconsentverification") < position("supportpage"));
+        assert!(position("supportavailability") < position("autolang"));
+        site.store().set_config("mobilecssurl", "https://example.com/app.css").await.unwrap();
+        site.store().set_config("supportavailability", "2").await.unwrap();
+        site.store().set_config("supportname", "Help desk").await.unwrap();
+        site.store().set_config("supportemail", "help@example.com").await.unwrap();
+        site.store().set_config("supportpage", "https://example.com/help").await.unwrap();
+        let config = site.call(None, "tool_mobile_get_public_config", "").await.unwrap();
+        assert_eq!(field(&config, "supportname"), Value::from("Help desk"));
+        assert_eq!(field(&config, "mobilecssurl"), Value::from("https://example.com/app.css"));
+        assert_eq!(field(&config, "supportemail"), Value::from("help@example.com"));
+        assert_eq!(field(&config, "supportpage"), Value::from("https://example.com/help"));
     });
 }

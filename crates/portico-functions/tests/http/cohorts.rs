@@ -242,7 +242,10 @@ backend_test!(get_cohorts_over_rest, |store: Store| async move {
         site.store().context_by_instance(CONTEXT_COURSECAT, category.id).await.unwrap().unwrap();
     let cohorts = site
         .store()
-        .create_cohorts(&[cohort(SYSTEM_CONTEXT_ID, "staff"), cohort(context.id, "sci")])
+        .create_cohorts(&[
+            NewCohort { theme: "boost".to_owned(), ..cohort(SYSTEM_CONTEXT_ID, "staff") },
+            cohort(context.id, "sci"),
+        ])
         .await
         .unwrap();
     let token = site.token(site.admin().id, &[GET]).await;
@@ -252,6 +255,9 @@ backend_test!(get_cohorts_over_rest, |store: Store| async move {
     assert_eq!(ids, [cohorts[0].id, cohorts[1].id]);
     assert_eq!(list[0]["description"], "About staff");
     assert_eq!(list[0]["customfields"], serde_json::json!([]));
+    // Moodle nulls a theme while cohort themes are off; the key stays.
+    assert_eq!(list[0].get("theme"), Some(&serde_json::Value::Null), "{all}");
+    assert_eq!(list[1]["theme"], "");
     let sci = cohorts[1].id.to_string();
     let one = site.json(&token, GET, &[("cohortids[0]", &sci)]).await;
     assert_eq!(one.as_array().map(Vec::len), Some(1), "{one}");

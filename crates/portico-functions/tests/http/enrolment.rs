@@ -162,10 +162,16 @@ backend_test!(manual_enrolment_errors_over_rest, |store: Store| async move {
     nopermissions(&site.json(&token, UNENROL, &row[1..]).await, "Unenrol users from the course");
     let admin = site.token(site.admin().id, &[ENROL]).await;
     site.store().set_config("enrol_plugins_enabled", "self").await.unwrap();
+    // A disabled manual plugin hides the manual instances (Moodle's enrol_get_instances).
     let answer = site.json(&admin, ENROL, &row).await;
-    let message =
-        assert_error(&answer, "core\\exception\\moodle_exception", "manualpluginnotinstalled");
-    assert_eq!(message, "The \"Manual\" plugin has not yet been installed");
+    let message = assert_error(&answer, "core\\exception\\moodle_exception", "wsnoinstance");
+    assert_eq!(
+        message,
+        format!(
+            "Manual enrolment plugin instance doesn't exist or is disabled for the course (id = {})",
+            course.id
+        )
+    );
     // A course created without a manual instance.
     let other = site.course("NOMANUAL", category.id).await;
     site.store().set_config("enrol_plugins_enabled", "manual,self").await.unwrap();

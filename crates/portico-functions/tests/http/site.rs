@@ -1,5 +1,5 @@
 //! `core_webservice_get_site_info` over HTTP: the function list is exactly the token's
-//! service's.
+//! service's; `tool_mobile_get_public_config`'s keys in Moodle's order.
 
 use portico_store::Store;
 use portico_testkit::{TestServer, backend_test};
@@ -55,4 +55,24 @@ backend_test!(autologin_keys_are_for_the_app_only, |store: Store| async move {
     let key = server.store.user_private_key("tool_mobile", user.id).await.unwrap().unwrap();
     assert_eq!(answer["key"], key.value.as_str());
     assert_eq!(key.iprestriction.as_deref(), Some("127.0.0.1"));
+});
+
+backend_test!(public_config_keys_come_in_moodles_order, |store: Store| async move {
+    let site = Site::start(store).await;
+    let user = site.user("ann").await;
+    let token = site.mobile_token(user.id).await;
+    let config = site.json(&token, "tool_mobile_get_public_config", &[]).await;
+    assert_eq!(config["showloginform"], 1);
+    assert_eq!(config["supportavailability"], 1);
+    assert!(config.get("identityproviders").is_none(), "{config}");
+    // The wire order is the declaration order: `warnings` sits before `showloginform`.
+    let xml = site.xml(&token, "tool_mobile_get_public_config", &[]).await;
+    let at = |key: &str| {
+        xml.find(&format!("<KEY name=\"{key}\">")).unwrap_or_else(|| panic!("{key}: {xml}"))
+    };
+    assert!(at("tool_mobile_qrcodetype") < at("warnings"), "{xml}");
+    assert!(at("warnings") < at("showloginform"), "{xml}");
+    assert!(at("showloginform") < at("enableforgotpasswordrecaptcha"), "{xml}");
+    assert!(at("agedigitalconsentverification") < at("supportpage"), "{xml}");
+    assert!(at("supportavailability") < at("autolang"), "{xml}");
 });
