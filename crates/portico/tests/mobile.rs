@@ -184,7 +184,7 @@ backend_test!(the_mobile_app_logs_in_and_shows_the_course_list, |_store: Store| 
     assert_eq!(public["maintenanceenabled"], 0, "{public}");
     assert_eq!(public["typeoflogin"], 1, "{public}");
     assert_eq!(public["httpswwwroot"], address.as_str(), "{public}");
-    assert_keys(public, &["sitename", "rememberusername", "showloginform", "identityproviders"]);
+    assert_keys(public, &["sitename", "rememberusername", "showloginform", "launchurl"]);
 
     // 2. The token.
     let token = login(&client, &address, "student1", "Demo-pass-1").await;
