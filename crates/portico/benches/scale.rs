@@ -14,6 +14,7 @@
 //! ```text
 //! PORTICO_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
 //!   cargo bench -p portico --bench scale -- [--users N] [--courses N] [--per-user N] [--calls N]
+//!     [--only sqlite|postgres]
 //! ```
 
 use std::time::{Duration, Instant};
@@ -26,6 +27,8 @@ use portico_testkit::TestServer;
 /// Sizes of one run.
 #[derive(Clone, Copy)]
 struct Scale {
+    /// Which backends to run: `sqlite`, `postgres` or both (`None`).
+    only: Option<&'static str>,
     users: usize,
     courses: usize,
     per_user: usize,
@@ -33,7 +36,8 @@ struct Scale {
 }
 
 fn parse_args() -> Scale {
-    let mut scale = Scale { users: 100_000, courses: 10_000, per_user: 3, calls: 2_000 };
+    let mut scale =
+        Scale { only: None, users: 100_000, courses: 10_000, per_user: 3, calls: 2_000 };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().and_then(|v| v.parse().ok()).expect("a number");
@@ -42,6 +46,13 @@ fn parse_args() -> Scale {
             "--courses" => scale.courses = value(),
             "--per-user" => scale.per_user = value(),
             "--calls" => scale.calls = value(),
+            "--only" => {
+                scale.only = match args.next().as_deref() {
+                    Some("sqlite") => Some("sqlite"),
+                    Some("postgres") => Some("postgres"),
+                    other => panic!("--only sqlite|postgres, not {other:?}"),
+                }
+            }
             // cargo bench passes `--bench`.
             _ => {}
         }
@@ -55,7 +66,12 @@ fn main() {
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let sqlite = format!("sqlite://{}", dir.path().join("scale.db").display());
-        run("SQLite", &sqlite, scale).await;
+        if scale.only != Some("postgres") {
+            run("SQLite", &sqlite, scale).await;
+        }
+        if scale.only == Some("sqlite") {
+            return;
+        }
         if let Ok(url) = std::env::var("PORTICO_TEST_POSTGRES_URL") {
             let database = portico_testkit::create_postgres_database(&url).await;
             run("PostgreSQL", &database, scale).await;
