@@ -238,6 +238,15 @@ impl Store {
         }
     }
 
+    /// Refreshes the query planner's statistics (`ANALYZE`) on either backend. PostgreSQL's
+    /// autovacuum does this on its own a while after a large change; a bulk load that is to be
+    /// queried at once (a benchmark, an import) calls it so that plans fit the data from the start.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let sql: Arc<str> = Arc::from("ANALYZE");
+        self.conn().await?.execute("statistics", &sql, vec![]).await?;
+        Ok(())
+    }
+
     /// Closes every pooled connection; other clones of this store stop working.
     pub async fn close(&self) {
         match &self.inner.pool {

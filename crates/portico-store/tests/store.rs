@@ -559,3 +559,9 @@ fn a_bad_url_or_prefix_is_invalid_not_a_panic() {
         assert!(matches!(unreachable, Err(StoreError::Unavailable(_))), "{unreachable:?}");
     });
 }
+
+backend_test!(planner_statistics_can_be_refreshed, |store: Store| async move {
+    store.analyze().await.unwrap();
+    // The store still answers afterwards.
+    assert_eq!(store.site_name().await.unwrap(), "Portico");
+});
