@@ -33,12 +33,16 @@ async fn nologin(site: &Site, body: &str) -> Json {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-/// The `name => value` settings of a `tool_mobile_get_config` answer, in order.
+/// The `name => value` settings of a `tool_mobile_get_config` answer, in order, values as text
+/// (Moodle sends them with PHP's types: strings, numbers or null, which reads as "").
 fn settings(answer: &Json) -> Vec<(String, String)> {
     let list = answer["settings"].as_array().unwrap_or_else(|| panic!("{answer}"));
-    list.iter()
-        .map(|s| (s["name"].as_str().unwrap().to_owned(), s["value"].as_str().unwrap().to_owned()))
-        .collect()
+    let text = |value: &Json| match value {
+        Json::String(text) => text.clone(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    };
+    list.iter().map(|s| (s["name"].as_str().unwrap().to_owned(), text(&s["value"]))).collect()
 }
 
 fn named<'a>(settings: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -63,7 +67,8 @@ backend_test!(public_config_without_login_and_over_rest, |store: Store| async mo
     assert_eq!(public["rememberusername"], 2);
     assert_eq!(public["registerauth"], "");
     assert_eq!(public["launchurl"], format!("{base}/admin/tool/mobile/launch.php"));
-    assert_eq!(public["identityproviders"], json!([]));
+    // Moodle leaves the key out when no identity provider is configured.
+    assert!(public.get("identityproviders").is_none(), "{public}");
     assert_eq!(public["showloginform"], 1);
     assert_eq!(public["warnings"], json!([]));
     // Settings are read at each call.
@@ -98,16 +103,20 @@ backend_test!(public_config_without_login_and_over_rest, |store: Store| async mo
         "{xml}"
     );
     assert!(xml.contains("<KEY name=\"typeoflogin\"><VALUE>1</VALUE>\n</KEY>\n"), "{xml}");
+    // REST XML writes every described key, an absent list as an empty MULTIPLE.
     assert!(
         xml.contains("<KEY name=\"identityproviders\"><MULTIPLE>\n</MULTIPLE>\n</KEY>"),
         "{xml}"
     );
+    // Moodle's order: the warnings come before the login-form and security keys.
     assert!(
-        xml.ends_with(
-            "<KEY name=\"warnings\"><MULTIPLE>\n</MULTIPLE>\n</KEY>\n</SINGLE>\n</RESPONSE>\n"
+        xml.contains(
+            "<KEY name=\"warnings\"><MULTIPLE>\n</MULTIPLE>\n</KEY>\n\
+             <KEY name=\"showloginform\"><VALUE>1</VALUE>\n</KEY>\n"
         ),
         "{xml}"
     );
+    assert!(xml.ends_with("</SINGLE>\n</RESPONSE>\n"), "{xml}");
     let answer = site.json(&token, PUBLIC, &[("x", "1")]).await;
     assert_error(&answer, "invalid_parameter_exception", "invalidparameter");
 });
