@@ -358,13 +358,7 @@ mod tests {
         let category = site.category("Science", 0).await;
         let course = site.course("BIO1", category.id).await;
         let store = site.store();
-        let instance = store
-            .enrol_instances(course.id)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|e| e.enrol == "self")
-            .unwrap();
+        let instance = site.instance(course.id, "self").await;
         let ann = site.user("ann").await;
         let caller = site.mobile_caller(ann.id).await;
         let args = format!("courseid={}", course.id);
@@ -458,13 +452,7 @@ mod tests {
             ("coursehidden", "This course is currently unavailable to students")
         );
         let course = &courses[1];
-        let instance = store
-            .enrol_instances(course.id)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|e| e.enrol == "self")
-            .unwrap();
+        let instance = site.instance(course.id, "self").await;
         let open = Enrol { status: 0, customint6: Some(1), ..instance.clone() };
         let args = format!("courseid={}", course.id);
         let start = crate::now() + 86_400;
@@ -551,14 +539,7 @@ mod tests {
         let site = TestSite::install(store).await;
         let category = site.category("Science", 0).await;
         let course = site.course("BIO1", category.id).await;
-        let instance = site
-            .store()
-            .enrol_instances(course.id)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|e| e.enrol == "self")
-            .unwrap();
+        let instance = site.instance(course.id, "self").await;
         let open = Enrol {
             status: 0,
             password: Some("Secret".to_owned()),

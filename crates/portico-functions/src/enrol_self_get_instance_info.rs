@@ -161,14 +161,7 @@ mod tests {
         let site = TestSite::install(store).await;
         let category = site.category("Science", 0).await;
         let course = site.course("BIO1", category.id).await;
-        let instance = site
-            .store()
-            .enrol_instances(course.id)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|e| e.enrol == "self")
-            .unwrap();
+        let instance = site.instance(course.id, "self").await;
         let ann = site.user("ann").await;
         let caller = site.mobile_caller(ann.id).await;
         let args = format!("instanceid={}", instance.id);
@@ -197,14 +190,7 @@ mod tests {
         let site = TestSite::install(store).await;
         let category = site.category("Science", 0).await;
         let course = site.course("BIO1", category.id).await;
-        let instance = site
-            .store()
-            .enrol_instances(course.id)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|e| e.enrol == "self")
-            .unwrap();
+        let instance = site.instance(course.id, "self").await;
         // A key set to '' is still set (`isset`); a name "0" is empty in PHP.
         let blank = Enrol { password: Some(String::new()), name: Some("0".into()), ..instance };
         site.store().update_enrol_instance(&blank).await.unwrap();
@@ -222,14 +208,7 @@ mod tests {
         let site = TestSite::install(store).await;
         let category = site.category("Science", 0).await;
         let course = site.course("BIO1", category.id).await;
-        let instance = site
-            .store()
-            .enrol_instances(course.id)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|e| e.enrol == "self")
-            .unwrap();
+        let instance = site.instance(course.id, "self").await;
         let category_context = site
             .store()
             .context_by_instance(portico_store::model::CONTEXT_COURSECAT, category.id)

@@ -12,7 +12,7 @@ use portico_engine::{CallContext, CallSettings, Portico, invoke};
 use portico_schema::{Exception, SiteSettings, Value};
 use portico_store::Store;
 use portico_store::model::{
-    Course, CourseCategory, EXTERNAL_TOKEN_PERMANENT, ExternalService, ExternalToken,
+    Course, CourseCategory, EXTERNAL_TOKEN_PERMANENT, Enrol, ExternalService, ExternalToken,
     SYSTEM_CONTEXT_ID, User,
 };
 use portico_wire::form::{FormLimits, parse_body};
@@ -71,6 +71,12 @@ impl TestSite {
         crate::fixtures::course(&self.node, shortname, category)
             .await
             .expect("the course is created")
+    }
+
+    /// The first enrolment instance of plugin `enrol` in course `courseid`.
+    pub(crate) async fn instance(&self, courseid: i64, enrol: &str) -> Enrol {
+        let instances = self.store().enrol_instances(courseid).await.expect("instances load");
+        instances.into_iter().find(|e| e.enrol == enrol).expect("the course has the instance")
     }
 
     /// Enrols `userid` in `courseid` through its manual instance with role `roleid`.
